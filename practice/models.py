@@ -1,0 +1,217 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from practice.timezones import validate_time_zone
+
+
+class Practice(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(unique=True)
+    time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
+    currency = models.CharField(max_length=3, default="USD", validators=[RegexValidator(r"^[A-Z]{3}$")])
+    cancellation_notice_hours = models.PositiveIntegerField(
+        default=24, help_text="Clients may cancel or reschedule up to this many hours before a session."
+    )
+    reminder_offsets_minutes = ArrayField(
+        models.PositiveIntegerField(), default=list, blank=True,
+        help_text="Minutes before a session at which reminders go out, e.g. 1440, 120.",
+    )
+    support_name = models.CharField(max_length=120, blank=True, help_text="Tech support, for orientation sessions.")
+    support_email = models.EmailField(blank=True)
+    support_phone = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("Users need an e-mail address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in: host, staff, admin or client. E-mail is the login."""
+
+    email = models.EmailField(unique=True)
+    first_name = models.CharField(max_length=80, blank=True)
+    last_name = models.CharField(max_length=80, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    time_zone = models.CharField(max_length=64, default=settings.DEFAULT_USER_TIME_ZONE, validators=[validate_time_zone])
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May log into Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    STAFF = "staff", "Staff"
+    PRACTITIONER = "practitioner", "Practitioner"
+    CLIENT = "client", "Client"
+
+
+# Roles that run the practice's calendar (everyone but clients).
+TEAM_ROLES = (Role.ADMIN, Role.STAFF, Role.PRACTITIONER)
+# Roles that see and manage every practitioner's sessions.
+OFFICE_ROLES = (Role.ADMIN, Role.STAFF)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def practitioners(self, practice):
+        return self.active().filter(practice=practice, role__in=(Role.PRACTITIONER, Role.ADMIN))
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    can_override_cost = models.BooleanField(default=False, help_text="May save sessions with a cost over-ride.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "practice"], name="one_membership_per_practice")]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} at {self.practice}"
+
+    @property
+    def is_team(self):
+        return self.role in TEAM_ROLES
+
+    @property
+    def is_office(self):
+        return self.role in OFFICE_ROLES
+
+
+class DeliveryMethod(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "Secure video"
+    PHONE = "phone", "Phone"
+
+
+class WageKind(models.TextChoices):
+    PERCENT = "percent", "Percentage of price"
+    FIXED = "fixed", "Fixed amount"
+
+
+class ServiceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Service(models.Model):
+    """An Account Service: a CPT code with its price, length and delivery methods."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="services")
+    cpt_code = models.CharField(
+        "CPT code", max_length=5,
+        validators=[RegexValidator(r"^\d{4}[0-9A-Z]$", "A CPT code is five characters: four digits and a digit or capital letter, like 90837 or 0362T.")],
+    )
+    name = models.CharField(max_length=120)
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    duration_minutes = models.PositiveIntegerField("Length (min)", default=50, validators=[MinValueValidator(5)])
+    in_person = models.BooleanField("In person", default=True)
+    video = models.BooleanField("Secure video", default=True)
+    phone = models.BooleanField("Phone", default=False)
+    bookable_online = models.BooleanField(default=False, help_text="Clients may book it from the portal.")
+    wage_kind = models.CharField(max_length=10, choices=WageKind.choices, default=WageKind.PERCENT)
+    wage_amount = models.DecimalField(
+        "Practitioner wage", max_digits=10, decimal_places=2, default=Decimal("60"),
+        validators=[MinValueValidator(Decimal("0"))], help_text="Percent of the price, or a fixed amount.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cpt_code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "name"], name="service_name_unique_in_practice"),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="service_price_not_negative"),
+            models.CheckConstraint(condition=models.Q(duration_minutes__gt=0), name="service_length_positive"),
+            models.CheckConstraint(
+                condition=models.Q(in_person=True) | models.Q(video=True) | models.Q(phone=True),
+                name="service_has_delivery_method",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cpt_code} {self.name}"
+
+    @property
+    def delivery_methods(self):
+        offered = {DeliveryMethod.IN_PERSON: self.in_person, DeliveryMethod.VIDEO: self.video, DeliveryMethod.PHONE: self.phone}
+        return [method for method, on in offered.items() if on]
+
+
+class RoomKind(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    VIRTUAL = "virtual", "Virtual"
+
+
+class Room(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10, choices=RoomKind.choices, default=RoomKind.IN_PERSON)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["practice", "name"], name="room_name_unique_in_practice")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_in_person(self):
+        return self.kind == RoomKind.IN_PERSON

@@ -1,0 +1,26 @@
+"""Time zone names and the checks on them."""
+import zoneinfo
+from functools import lru_cache
+
+from django.core.exceptions import ValidationError
+
+
+@lru_cache(maxsize=1)
+def all_time_zones() -> frozenset:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in all_time_zones():
+        raise ValidationError("“%(value)s” is not a time zone we know. Pick one from the list.", params={"value": value})
+
+
+@lru_cache(maxsize=1)
+def time_zone_choices() -> list:
+    """Choices for a select: common North American zones first, then every IANA zone."""
+    common = [
+        "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+        "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
+    ]
+    rest = sorted(z for z in all_time_zones() if "/" in z and not z.startswith(("Etc/", "SystemV/")) and z not in common)
+    return [(z, z.replace("_", " ")) for z in common] + [("UTC", "UTC")] + [(z, z.replace("_", " ")) for z in rest]

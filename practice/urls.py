@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from practice import views
+from practice.forms import LoginForm
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("settings/", views.practice_settings, name="practice_settings"),
+    path("settings/services/new/", views.service_edit, name="service_add"),
+    path("settings/services/<int:pk>/", views.service_edit, name="service_edit"),
+    path("settings/rooms/new/", views.room_edit, name="room_add"),
+    path("settings/rooms/<int:pk>/", views.room_edit, name="room_edit"),
+    path("", include("sessions_app.urls")),
+    path("admin/", admin.site.urls),
+]
