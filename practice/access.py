@@ -37,9 +37,20 @@ team_required = role_required(*TEAM_ROLES)
 member_required = role_required(*Role.values)
 
 
-def service_for(request, pk):
-    return get_object_or_404(Service, practice=request.practice, pk=pk)
+def require(request, roles):
+    """Refuse (403) a member whose role is not in ``roles``; call after scoping, so
+    another practice's rows answer 404 whatever the role."""
+    if request.membership is None or request.membership.role not in roles:
+        raise PermissionDenied
 
 
-def room_for(request, pk):
-    return get_object_or_404(Room, practice=request.practice, pk=pk)
+def service_for(request, pk, roles=(Role.ADMIN,)):
+    service = get_object_or_404(Service, practice=request.practice, pk=pk)
+    require(request, roles)
+    return service
+
+
+def room_for(request, pk, roles=(Role.ADMIN,)):
+    room = get_object_or_404(Room, practice=request.practice, pk=pk)
+    require(request, roles)
+    return room

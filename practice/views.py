@@ -36,13 +36,21 @@ def _edit(request, form_class, instance, noun):
     return render(request, "practice/settings_form.html", {"form": form, "noun": noun, "instance": instance})
 
 
-@access.admin_required
+@access.member_required
 def service_edit(request, pk=None):
-    instance = access.service_for(request, pk) if pk else None
+    if pk:
+        instance = access.service_for(request, pk)
+    else:
+        access.require(request, [Role.ADMIN])
+        instance = None
     return _edit(request, ServiceForm, instance, "Service")
 
 
-@access.admin_required
+@access.member_required
 def room_edit(request, pk=None):
-    instance = access.room_for(request, pk) if pk else None
+    if pk:
+        instance = access.room_for(request, pk)
+    else:
+        access.require(request, [Role.ADMIN])
+        instance = None
     return _edit(request, RoomForm, instance, "Room")

@@ -1,15 +1,18 @@
 """Access functions: the only way views fetch sessions_app rows."""
 from django.shortcuts import get_object_or_404
 
-from practice.models import Role
+from practice.models import TEAM_ROLES, Role
 from sessions_app.models import Contact, Session
 
 
 def contacts_visible_to(request):
-    """Practitioners see their own contacts; admins and staff see the practice's."""
+    """Practitioners see their own contacts; admins and staff see the practice's; clients none."""
     queryset = Contact.objects.filter(practice=request.practice)
-    if request.membership.role == Role.PRACTITIONER:
+    role = request.membership.role
+    if role == Role.PRACTITIONER:
         queryset = queryset.filter(owner=request.user)
+    elif role not in TEAM_ROLES:
+        queryset = queryset.none()
     return queryset
 
 

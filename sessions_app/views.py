@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from practice import access as practice_access
+from practice.models import TEAM_ROLES
 from sessions_app import access
 from sessions_app.forms import ContactForm
 from sessions_app.models import Participant, SessionStatus
@@ -43,9 +44,13 @@ def contact_list(request):
     return render(request, "sessions_app/contact_list.html", {"page": page, "query": query})
 
 
-@practice_access.team_required
+@practice_access.member_required
 def contact_edit(request, pk=None):
-    contact = access.contact_for(request, pk) if pk else None
+    if pk:
+        contact = access.contact_for(request, pk)
+    else:
+        practice_access.require(request, TEAM_ROLES)
+        contact = None
     form = ContactForm(request.POST or None, instance=contact, practice=request.practice, owner=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -55,7 +60,7 @@ def contact_edit(request, pk=None):
     return render(request, "sessions_app/contact_form.html", {"form": form, "contact": contact})
 
 
-@practice_access.team_required
+@practice_access.member_required
 @require_POST
 def contact_delete(request, pk):
     contact = access.contact_for(request, pk)

@@ -1,0 +1,66 @@
+"""The shared test world: a practice with an admin, staff, a practitioner and a
+client, and an outsider practice with the same cast, for permission tests."""
+from dataclasses import dataclass
+
+import pytest
+
+from practice.models import Role
+from practice.tests.factories import (
+    PASSWORD, ContactFactory, MembershipFactory, PracticeFactory, RoomFactory, ServiceFactory, UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Cast:
+    practice: object
+    admin: object
+    staff: object
+    practitioner: object
+    client: object
+    service: object
+    room: object
+    contact: object
+
+    def member(self, role):
+        return getattr(self, role)
+
+
+def make_cast(prefix):
+    practice = PracticeFactory(name=f"{prefix.title()} Practice", slug=prefix)
+    people = {}
+    for role in Role.values:
+        user = UserFactory(email=f"{role}@{prefix}.test")
+        MembershipFactory(user=user, practice=practice, role=role)
+        people[role] = user
+    return Cast(
+        practice=practice,
+        service=ServiceFactory(practice=practice, name=f"{prefix} therapy"),
+        room=RoomFactory(practice=practice, name=f"{prefix} room"),
+        contact=ContactFactory(practice=practice, owner=people[Role.PRACTITIONER], name=f"{prefix.title()} Contact"),
+        **people,
+    )
+
+
+@dataclass
+class World:
+    home: Cast
+    outsider: Cast
+
+
+@pytest.fixture
+def world(db):
+    return World(home=make_cast("home"), outsider=make_cast("outsider"))
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        assert client.login(email=user.email, password=PASSWORD)
+        return client
+
+    return _login

@@ -1,0 +1,136 @@
+"""Load the demo practice. Safe to run again: it only adds what is missing."""
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from practice.models import Membership, Practice, Role, Room, RoomKind, Service, User
+from sessions_app.models import Contact, InviteMethod, Session
+from sessions_app.scheduling import ParticipantData, SessionData, schedule_session
+
+PASSWORD = "demo-pass-2026"
+TZ = "America/New_York"
+
+USERS = [
+    ("admin@demo.test", "Avery", "Admin", Role.ADMIN),
+    ("staff@demo.test", "Sam", "Staff", Role.STAFF),
+    ("host@demo.test", "Dana", "Host", Role.PRACTITIONER),
+    ("host2@demo.test", "Morgan", "Reyes", Role.PRACTITIONER),
+    ("client@demo.test", "Casey", "Client", Role.CLIENT),
+]
+
+SERVICES = [
+    ("90791", "Diagnostic evaluation", "200.00", 60),
+    ("90834", "Psychotherapy, 45 min", "130.00", 45),
+    ("90837", "Psychotherapy, 60 min", "175.00", 60),
+    ("90847", "Family psychotherapy", "150.00", 50),
+    ("90853", "Group psychotherapy", "60.00", 90),
+]
+
+CONTACTS = [
+    ("Casey Client", "client@demo.test", "", "America/New_York", InviteMethod.EMAIL),
+    ("Jordan Lee", "jordan.lee@example.com", "", "America/Chicago", InviteMethod.EMAIL),
+    ("Riley Park", "", "+12125550142", "America/New_York", InviteMethod.TEXT),
+    ("Alex Moreno", "alex.moreno@example.com", "", "America/Los_Angeles", InviteMethod.EMAIL),
+    ("T.K.", "", "", "America/New_York", InviteMethod.NONE),
+    ("Priya Shah", "priya.shah@example.com", "", "Europe/London", InviteMethod.EMAIL),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the Demo Practice with its people, services, rooms, contacts and a few weeks of sessions."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        practice, _ = Practice.objects.get_or_create(
+            slug="demo",
+            defaults={
+                "name": "Demo Practice", "time_zone": TZ, "currency": "USD",
+                "reminder_offsets_minutes": [1440, 120],
+                "support_name": "Tech Support", "support_email": "support@demo.test", "support_phone": "+12125550100",
+            },
+        )
+        users = {}
+        for email, first, last, role in USERS:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email, PASSWORD, first_name=first, last_name=last, time_zone=TZ)
+            Membership.objects.get_or_create(
+                user=user, practice=practice,
+                defaults={"role": role, "can_override_cost": role in (Role.ADMIN, Role.STAFF)},
+            )
+            users[email] = user
+
+        services = {}
+        for code, name, price, minutes in SERVICES:
+            services[code], _ = Service.objects.get_or_create(
+                practice=practice, name=name,
+                defaults={"cpt_code": code, "price": Decimal(price), "duration_minutes": minutes, "bookable_online": code != "90853"},
+            )
+        rooms = {}
+        for name, kind in [("Room 1", RoomKind.IN_PERSON), ("Room 2", RoomKind.IN_PERSON), ("Secure Video", RoomKind.VIRTUAL)]:
+            rooms[name], _ = Room.objects.get_or_create(practice=practice, name=name, defaults={"kind": kind})
+
+        contacts = {}
+        for host in ("host@demo.test", "host2@demo.test"):
+            for name, email, phone, zone, method in CONTACTS:
+                contacts[host, name], _ = Contact.objects.get_or_create(
+                    practice=practice, owner=users[host], name=name,
+                    defaults={
+                        "email": email, "phone": phone, "time_zone": zone, "invite_method": method,
+                        "client": users["client@demo.test"] if email == "client@demo.test" else None,
+                    },
+                )
+
+        if not Session.objects.filter(practice=practice).exists():
+            count = self._sessions(practice, users, services, rooms, contacts)
+            self.stdout.write(f"Scheduled {count} demo sessions.")
+        self.stdout.write(self.style.SUCCESS("Demo Practice is ready."))
+
+    def _sessions(self, practice, users, services, rooms, contacts):
+        zone = zoneinfo.ZoneInfo(TZ)
+        today = timezone.localdate(timezone=zone)
+        monday = today - timedelta(days=today.weekday() + 7)
+        plans = {
+            "host@demo.test": [(9, 0, "90837", "Room 1"), (11, 0, "90834", "Secure Video"), (14, 0, "90837", "Room 1")],
+            "host2@demo.test": [(10, 0, "90834", "Room 2"), (13, 30, "90791", "Room 2"), (16, 0, "90837", "Secure Video")],
+        }
+        names = [c[0] for c in CONTACTS]
+        count = 0
+        for day_index in range(28):
+            day: date = monday + timedelta(days=day_index)
+            if day.weekday() >= 5:
+                continue
+            for host, slots in plans.items():
+                for slot_index, (hour, minute, code, room_name) in enumerate(slots):
+                    room = rooms[room_name]
+                    group = host == "host@demo.test" and day.weekday() == 2 and slot_index == 2
+                    service = services["90853" if group else code]
+                    people = names[:3] if group else [names[(day_index + slot_index) % len(names)]]
+                    participants = [
+                        ParticipantData(
+                            name=contact.name, invite_method=contact.invite_method, time_zone=contact.time_zone,
+                            email=contact.email, phone=contact.phone, contact=contact, client=contact.client,
+                        )
+                        for contact in (contacts[host, n] for n in people)
+                    ]
+                    schedule_session(
+                        practice=practice,
+                        actor=users[host],
+                        data=SessionData(
+                            practitioner=users[host],
+                            start=datetime.combine(day, time(hour, minute), tzinfo=zone),
+                            duration_minutes=service.duration_minutes,
+                            time_zone=TZ,
+                            room=room,
+                            delivery_method="video" if not room.is_in_person else "in_person",
+                            services=[(service, service.price)],
+                            participants=participants,
+                            public_note="Please arrive five minutes early." if room.is_in_person else "",
+                        ),
+                    )
+                    count += 1
+        return count

@@ -1,0 +1,76 @@
+"""Admins manage services and rooms on the settings page; bad input writes nothing."""
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from practice.models import Room, Service
+
+pytestmark = pytest.mark.django_db
+
+GOOD_SERVICE = {
+    "cpt_code": "90834", "name": "Psychotherapy, 45 min", "price": "130.00", "duration_minutes": "45",
+    "in_person": "on", "video": "on", "wage_kind": "percent", "wage_amount": "60", "is_active": "on",
+}
+
+
+def test_admin_adds_a_service(login, world):
+    client = login(world.home.admin)
+    response = client.post(reverse("service_add"), GOOD_SERVICE)
+    assert response.status_code == 302
+    service = Service.objects.get(name="Psychotherapy, 45 min")
+    assert service.practice == world.home.practice
+    assert service.price == Decimal("130.00")
+    page = client.get(reverse("practice_settings")).content.decode()
+    assert "Psychotherapy, 45 min" in page and "130.00 USD" in page
+
+
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"price": "-5"}, "price", "greater than or equal to 0"),
+        ({"duration_minutes": "0"}, "duration_minutes", "greater than or equal to 5"),
+        ({"cpt_code": "9083"}, "cpt_code", "five characters"),
+        ({"cpt_code": "abcde"}, "cpt_code", "five characters"),
+        ({"name": ""}, "name", "required"),
+        ({"name": "x" * 121}, "name", "at most 120 characters"),
+        ({"price": "abc"}, "price", "Enter a number"),
+        ({"in_person": "", "video": ""}, "in_person", "at least one delivery method"),
+        ({"wage_amount": "150"}, "wage_amount", "more than 100"),
+        ({"name": "home therapy"}, "name", "already has one named"),
+    ],
+)
+def test_bad_service_input_gets_a_form_error_and_writes_nothing(login, world, change, field, message):
+    client = login(world.home.admin)
+    before = Service.objects.count()
+    data = {**GOOD_SERVICE, **change}
+    data = {k: v for k, v in data.items() if v != ""} if field == "in_person" else data
+    response = client.post(reverse("service_add"), data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert Service.objects.count() == before
+
+
+def test_admin_edits_a_room(login, world):
+    client = login(world.home.admin)
+    response = client.post(reverse("room_edit", args=[world.home.room.pk]), {"name": "Blue room", "kind": "virtual", "is_active": "on"})
+    assert response.status_code == 302
+    world.home.room.refresh_from_db()
+    assert (world.home.room.name, world.home.room.kind) == ("Blue room", "virtual")
+
+
+def test_room_names_are_unique_within_a_practice_only(login, world):
+    client = login(world.home.admin)
+    assert client.post(reverse("room_add"), {"name": "outsider room", "kind": "in_person"}).status_code == 302
+    response = client.post(reverse("room_add"), {"name": "HOME ROOM", "kind": "in_person"})
+    assert response.status_code == 200
+    assert Room.objects.filter(practice=world.home.practice).count() == 2
+
+
+@pytest.mark.parametrize("role", ["staff", "practitioner", "client"])
+def test_only_admins_manage_settings(login, world, role):
+    client = login(world.home.member(role))
+    assert client.get(reverse("practice_settings")).status_code == 403
+    assert client.get(reverse("service_edit", args=[world.home.service.pk])).status_code == 403
+    assert client.post(reverse("service_add"), GOOD_SERVICE).status_code == 403
+    assert not Service.objects.filter(name=GOOD_SERVICE["name"]).exists()
