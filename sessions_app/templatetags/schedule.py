@@ -9,10 +9,13 @@ register = template.Library()
 
 @register.filter
 def in_zone(value, zone_name):
-    """The aware datetime ``value`` as wall time in ``zone_name`` (an IANA name)."""
+    """The wall time of aware ``value`` in ``zone_name`` (an IANA name).
+
+    Returned naive, so Django's date filters do not convert it back to the viewer's zone.
+    """
     if value is None or not zone_name:
         return value
-    return value.astimezone(zoneinfo.ZoneInfo(zone_name))
+    return value.astimezone(zoneinfo.ZoneInfo(zone_name)).replace(tzinfo=None)
 
 
 @register.filter
