@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from practice.models import DeliveryMethod, Practice, Room, Service
-from sessions_app.models import Participant, Session, SessionKind, SessionService, new_access_code
+from sessions_app.models import Contact, Participant, Session, SessionKind, SessionService, SessionStatus, new_access_code
 
 CONFLICT_MESSAGES = {
     "no_double_booking_practitioner": "The practitioner already has a session at that time.",
@@ -34,6 +34,8 @@ class ParticipantData:
     contact: object = None
     client: object = None
     is_client: bool = True
+    id: int | None = None
+    save_as_contact: bool = False
 
 
 @dataclass
@@ -73,6 +75,16 @@ def _save_with_unique_code(session: Session) -> None:
     raise RuntimeError("Could not draw a free access code.")
 
 
+def _remember_contacts(practice, owner, participants):
+    """Save the participants marked "Save to my contacts" as the host's contacts."""
+    for p in participants:
+        if p.save_as_contact and p.contact is None and p.is_client:
+            p.contact = Contact.objects.create(
+                practice=practice, owner=owner, name=p.name, email=p.email, phone=p.phone,
+                time_zone=p.time_zone, invite_method=p.invite_method, client=p.client,
+            )
+
+
 @transaction.atomic
 def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session:
     """Create a session with its services and participants, or raise SchedulingConflict."""
@@ -94,6 +106,7 @@ def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session
         SessionService(session=session, service=service, price=price, position=index)
         for index, (service, price) in enumerate(data.services)
     )
+    _remember_contacts(practice, actor, data.participants)
     Participant.objects.bulk_create(
         Participant(
             session=session,
@@ -108,4 +121,55 @@ def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session
         )
         for p in data.participants
     )
+    return session
+
+
+@transaction.atomic
+def update_session(*, practice: Practice, actor, session: Session, data: SessionData) -> Session:
+    """Change a session's time, people, room and services; refuse overlaps like ``schedule_session``.
+
+    Participants carrying the ``id`` of one of the session's participants are
+    updated in place; the others are added, and those left out are removed.
+    """
+    session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
+    session.practitioner = data.practitioner
+    session.room = data.room
+    session.start = data.start
+    session.end = data.start + timedelta(minutes=data.duration_minutes)
+    session.time_zone = data.time_zone
+    session.delivery_method = data.delivery_method
+    session.public_note = data.public_note
+    session.private_note = data.private_note
+    _save_with_unique_code(session)
+
+    session.session_services.all().delete()
+    SessionService.objects.bulk_create(
+        SessionService(session=session, service=service, price=price, position=index)
+        for index, (service, price) in enumerate(data.services)
+    )
+
+    _remember_contacts(practice, actor, data.participants)
+    existing = {p.pk: p for p in session.participants.all()}
+    kept = set()
+    for p in data.participants:
+        row = existing.get(p.id) if p.id else None
+        if row is None:
+            row = Participant(session=session)
+        else:
+            kept.add(row.pk)
+        for name in ("name", "invite_method", "email", "phone", "time_zone", "contact", "client", "is_client"):
+            setattr(row, name, getattr(p, name))
+        row.save()
+    session.participants.filter(pk__in=[pk for pk in existing if pk not in kept]).delete()
+    return session
+
+
+@transaction.atomic
+def cancel_session(*, practice: Practice, actor, session: Session) -> Session:
+    """Cancel a scheduled session; its time is free again for the practitioner and room."""
+    session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValidationError("Only a scheduled session can be canceled.", code="not_scheduled")
+    session.status = SessionStatus.CANCELED
+    session.save(update_fields=["status", "updated_at"])
     return session

@@ -1,39 +1,15 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from practice import access as practice_access
 from practice.models import TEAM_ROLES
 from sessions_app import access
 from sessions_app.forms import ContactForm
-from sessions_app.models import Participant, SessionStatus
-
-
-@practice_access.team_required
-def dashboard(request):
-    """Upcoming sessions: a practitioner's own; admins and staff see the practice's."""
-    sessions = access.sessions_visible_to(request).filter(end__gte=timezone.now()).exclude(status=SessionStatus.CANCELED)
-    if not request.membership.is_office:
-        sessions = sessions.filter(practitioner=request.user)
-    sessions = sessions.select_related("room", "practitioner").prefetch_related("participants")[:20]
-    return render(request, "sessions_app/dashboard.html", {"sessions": sessions})
-
-
-@practice_access.role_required("client")
-def my_sessions(request):
-    mine = Participant.objects.filter(client=request.user)
-    sessions = (
-        access.sessions_visible_to(request)
-        .filter(end__gte=timezone.now())
-        .exclude(status=SessionStatus.CANCELED)
-        .select_related("practitioner", "room")
-        .prefetch_related(Prefetch("participants", queryset=mine, to_attr="my_participation"))[:50]
-    )
-    return render(request, "sessions_app/my_sessions.html", {"sessions": sessions})
+from sessions_app.models import Contact
 
 
 @practice_access.team_required
@@ -68,3 +44,18 @@ def contact_delete(request, pk):
     contact.delete()
     messages.success(request, f"Contact “{name}” deleted.")
     return redirect("sessions_app:contacts")
+
+
+@practice_access.team_required
+def contact_search(request):
+    """htmx: the host's contacts and the practice's clients whose first or last name starts with the text."""
+    text = request.GET.get("q") or next((v for k, v in request.GET.items() if k.endswith("-name")), "")
+    text = " ".join(text.split())[:60]
+    target = request.GET.get("row", "")
+    matches = []
+    if len(text) >= 1:
+        words = Q()
+        for word in text.split():
+            words &= Q(name__istartswith=word) | Q(name__icontains=f" {word}")
+        matches = list(access.contacts_visible_to(request).filter(words).order_by("name")[:8])
+    return render(request, "sessions_app/partials/contact_suggestions.html", {"matches": matches, "row": target, "text": text})

@@ -1,0 +1,90 @@
+// Session form: add participant and service rows, show the address field that
+// matches the invite method, fill prices from the service and contacts from
+// the htmx suggestions.
+(function () {
+  "use strict";
+  const form = document.getElementById("session-form");
+  if (!form) return;
+  const prices = JSON.parse(document.getElementById("service-prices").textContent);
+
+  function showAddress(row) {
+    const checked = row.querySelector("select[name$='-invite_method']");
+    const method = checked ? checked.value : "email";
+    row.querySelectorAll(".invite-address").forEach(function (el) {
+      el.hidden = el.dataset.for !== method;
+    });
+    const save = row.querySelector(".save-contact");
+    const contact = row.querySelector("input[name$='-contact']");
+    if (save) save.hidden = Boolean(contact && contact.value);
+  }
+
+  function addRow(kind) {
+    const total = form.querySelector("#id_" + kind + "-TOTAL_FORMS");
+    const index = parseInt(total.value, 10);
+    const html = document.getElementById(kind.replace(/s$/, "") + "-template").innerHTML.replace(/__prefix__/g, index);
+    const holder = document.getElementById(kind.replace(/s$/, "") + "-rows");
+    holder.insertAdjacentHTML("beforeend", html);
+    total.value = index + 1;
+    const row = holder.lastElementChild;
+    if (kind === "participants") {
+      const first = holder.querySelector(".participant-row select[name$='-time_zone']");
+      const zone = row.querySelector("select[name$='-time_zone']");
+      if (first && zone && first !== zone) zone.value = first.value;
+      showAddress(row);
+    }
+    if (window.htmx) window.htmx.process(row);
+    const input = row.querySelector("input[type=text], select");
+    if (input) input.focus();
+  }
+
+  form.addEventListener("click", function (event) {
+    const add = event.target.closest("[data-add-row]");
+    if (add) {
+      event.preventDefault();
+      addRow(add.dataset.addRow);
+      return;
+    }
+    const pick = event.target.closest(".contact-pick");
+    if (pick) {
+      const row = pick.closest(".participant-row");
+      const set = function (suffix, value) {
+        const field = row.querySelector("[name$='-" + suffix + "']");
+        if (field) field.value = value;
+      };
+      set("name", pick.dataset.name);
+      set("contact", pick.dataset.contactId);
+      set("invite_method", pick.dataset.inviteMethod);
+      set("email", pick.dataset.email);
+      set("phone", pick.dataset.phone);
+      set("time_zone", pick.dataset.timeZone);
+      row.querySelector(".suggestions").innerHTML = "";
+      showAddress(row);
+    }
+  });
+
+  form.addEventListener("change", function (event) {
+    const target = event.target;
+    if (target.matches("select[name$='-invite_method']")) showAddress(target.closest(".participant-row"));
+    if (target.matches("select[name^='services-'][name$='-service']")) {
+      const price = target.closest(".service-row").querySelector("input[name$='-price']");
+      if (price && prices[target.value] !== undefined) price.value = prices[target.value];
+    }
+  });
+
+  form.addEventListener("input", function (event) {
+    // Typing a new name unlinks the row from the contact it was filled from.
+    if (event.target.matches(".participant-name")) {
+      const row = event.target.closest(".participant-row");
+      const contact = row.querySelector("input[name$='-contact']");
+      if (contact && contact.value) { contact.value = ""; showAddress(row); }
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest(".participant-row")) {
+      form.querySelectorAll(".suggestions").forEach(function (el) { el.innerHTML = ""; });
+    }
+  });
+
+  form.querySelectorAll(".participant-row").forEach(showAddress);
+})();
