@@ -9,7 +9,7 @@ from django.utils import timezone
 from practice.models import DeliveryMethod, Role, Room, Service, User
 
 from practice.phones import to_e164
-from practice.timezones import time_zone_choices
+from practice.timezones import TimeZoneField
 from sessions_app.models import Contact, InviteMethod, SessionKind
 
 
@@ -35,7 +35,7 @@ class InviteFieldsMixin:
 
 
 class ContactForm(InviteFieldsMixin, forms.ModelForm):
-    time_zone = forms.ChoiceField(label="Time zone", choices=time_zone_choices)
+    time_zone = TimeZoneField(label="Time zone")
 
     class Meta:
         model = Contact
@@ -87,7 +87,7 @@ class SessionForm(forms.Form):
     delivery_method = forms.ChoiceField(label="Delivery", choices=DeliveryMethod.choices)
     day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.ChoiceField(label="Time", choices=TIME_CHOICES)
-    time_zone = forms.ChoiceField(label="Time zone", choices=time_zone_choices)
+    time_zone = TimeZoneField(label="Time zone")
     duration_minutes = forms.IntegerField(label="Length (min)", min_value=5, max_value=720, initial=50)
     public_note = forms.CharField(
         label="Public note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
@@ -169,7 +169,7 @@ class ParticipantForm(InviteFieldsMixin, forms.Form):
     )
     email = forms.EmailField(label="E-mail", required=False)
     phone = forms.CharField(label="Cell phone", required=False, max_length=32)
-    time_zone = forms.ChoiceField(label="Participant Time Zone", choices=time_zone_choices)
+    time_zone = TimeZoneField(label="Participant Time Zone")
     save_contact = forms.BooleanField(label="Save to my contacts", required=False)
     is_client = forms.BooleanField(required=False, initial=True, widget=forms.HiddenInput)
 

@@ -3,6 +3,7 @@ import zoneinfo
 from django import template
 
 from practice import phones
+from practice.timezones import time_zone_choices
 
 register = template.Library()
 
@@ -21,3 +22,8 @@ def in_zone(value, zone_name):
 @register.filter
 def phone(value):
     return phones.display(value)
+
+
+@register.inclusion_tag("partials/time_zone_datalist.html")
+def time_zone_datalist():
+    return {"zones": [value for value, _label in time_zone_choices()]}
