@@ -27,9 +27,8 @@
     total.value = index + 1;
     const row = holder.lastElementChild;
     if (kind === "participants") {
-      const first = holder.querySelector(".participant-row select[name$='-time_zone']");
-      const zone = row.querySelector("select[name$='-time_zone']");
-      if (first && zone && first !== zone) zone.value = first.value;
+      const zone = row.querySelector("input[name$='-time_zone']");
+      if (zone && !zone.value) zone.value = form.dataset.defaultZone || "";
       showAddress(row);
     }
     if (window.htmx) window.htmx.process(row);
