@@ -53,10 +53,10 @@ def unique_codes(count):
 
 
 @transaction.atomic
-def seed(practitioners=20, clients=2000, sessions=50000, slug=SLUG):
+def seed(practitioners=20, clients=2000, sessions=50000, slug=SLUG, name="Large Bench Practice", first_day=None):
     zone = zoneinfo.ZoneInfo(TZ)
     password = make_password("bench-pass-2026")
-    practice = Practice.objects.create(name="Large Bench Practice", slug=slug, time_zone=TZ, support_email=f"support@{slug}.test")
+    practice = Practice.objects.create(name=name, slug=slug, time_zone=TZ, support_email=f"support@{slug}.test")
     hosts = User.objects.bulk_create(
         User(email=f"host{i}@{slug}.test", first_name="Host", last_name=f"{i:02d}", time_zone=TZ, password=password)
         for i in range(practitioners)
@@ -79,7 +79,7 @@ def seed(practitioners=20, clients=2000, sessions=50000, slug=SLUG):
         for i, person in enumerate(people)
     )
 
-    first_day = date.today() - timedelta(days=365)
+    first_day = first_day or date.today() - timedelta(days=365)
     days = [first_day + timedelta(days=n) for n in range(731) if (first_day + timedelta(days=n)).weekday() < 5]
     per_host = sessions // practitioners
     codes = unique_codes(sessions)
