@@ -6,7 +6,6 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from practice.tests.factories import ParticipantFactory
 from sessions_app.scheduling import ParticipantData, SessionData, schedule_session
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,6 @@ from practice import access as practice_access
 from practice.models import TEAM_ROLES
 from sessions_app import access
 from sessions_app.forms import ContactForm
-from sessions_app.models import Contact
 
 
 @practice_access.team_required
