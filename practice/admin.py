@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from practice.admin_site import PracticeScopedAdmin
+from practice.forms import RoomAdminForm
 from practice.models import Membership, Practice, Room, Service, User
 
 
@@ -59,5 +60,6 @@ class ServiceAdmin(PracticeScopedAdmin):
 
 @admin.register(Room)
 class RoomAdmin(PracticeScopedAdmin):
+    form = RoomAdminForm
     list_display = ["name", "kind", "is_active"]
     list_filter = ["kind", "is_active", "practice"]

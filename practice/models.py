@@ -215,3 +215,8 @@ class Room(models.Model):
     @property
     def is_in_person(self):
         return self.kind == RoomKind.IN_PERSON
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Sessions copy the room's kind for the double-booking constraint.
+        self.sessions.exclude(room_is_in_person=self.is_in_person).update(room_is_in_person=self.is_in_person)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from practice.models import DeliveryMethod, Practice, Room, Service
 from sessions_app.models import Contact, Participant, Session, SessionKind, SessionService, SessionStatus, new_access_code
@@ -173,3 +174,10 @@ def cancel_session(*, practice: Practice, actor, session: Session) -> Session:
     session.status = SessionStatus.CANCELED
     session.save(update_fields=["status", "updated_at"])
     return session
+
+
+def room_has_overlapping_sessions(room) -> bool:
+    """Whether two live sessions in the room overlap (allowed for a virtual room only)."""
+    live = Session.objects.filter(room=room).exclude(status=SessionStatus.CANCELED)
+    overlapping = live.filter(start__lt=OuterRef("end"), end__gt=OuterRef("start")).exclude(pk=OuterRef("pk"))
+    return live.filter(Exists(overlapping)).exists()

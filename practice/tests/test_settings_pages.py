@@ -74,3 +74,34 @@ def test_only_admins_manage_settings(login, world, role):
     assert client.get(reverse("service_edit", args=[world.home.service.pk])).status_code == 403
     assert client.post(reverse("service_add"), GOOD_SERVICE).status_code == 403
     assert not Service.objects.filter(name=GOOD_SERVICE["name"]).exists()
+
+
+def test_a_virtual_room_with_overlapping_sessions_cannot_become_in_person(login, world):
+    from practice.tests.factories import SessionFactory, next_weekday_at
+
+    video = Room.objects.create(practice=world.home.practice, name="Video", kind="virtual")
+    start = next_weekday_at(10)
+    SessionFactory(practice=world.home.practice, practitioner=world.home.practitioner, room=video, start=start)
+    SessionFactory(practice=world.home.practice, practitioner=world.home.admin, room=video, start=start)
+    client = login(world.home.admin)
+    response = client.post(reverse("room_edit", args=[video.pk]), {"name": "Video", "kind": "in_person", "is_active": "on"})
+    assert response.status_code == 200
+    assert "cannot become an in-person room" in response.content.decode()
+    video.refresh_from_db()
+    assert video.kind == "virtual"
+
+
+def test_a_room_turned_in_person_guards_its_sessions(login, world):
+    from django.db import IntegrityError, transaction
+
+    from practice.tests.factories import SessionFactory, next_weekday_at
+
+    video = Room.objects.create(practice=world.home.practice, name="Video", kind="virtual")
+    start = next_weekday_at(10)
+    SessionFactory(practice=world.home.practice, practitioner=world.home.practitioner, room=video, start=start)
+    client = login(world.home.admin)
+    client.post(reverse("room_edit", args=[video.pk]), {"name": "Video", "kind": "in_person", "is_active": "on"})
+    video.refresh_from_db()
+    assert video.sessions.get().room_is_in_person
+    with pytest.raises(IntegrityError, match="no_double_booking_room"), transaction.atomic():
+        SessionFactory(practice=world.home.practice, practitioner=world.home.admin, room=video, start=start)
