@@ -50,11 +50,10 @@ def contact_search(request):
     """htmx: the host's contacts and the practice's clients whose first or last name starts with the text."""
     text = request.GET.get("q") or next((v for k, v in request.GET.items() if k.endswith("-name")), "")
     text = " ".join(text.split())[:60]
-    target = request.GET.get("row", "")
     matches = []
     if len(text) >= 1:
         words = Q()
         for word in text.split():
             words &= Q(name__istartswith=word) | Q(name__icontains=f" {word}")
         matches = list(access.contacts_visible_to(request).filter(words).order_by("name")[:8])
-    return render(request, "sessions_app/partials/contact_suggestions.html", {"matches": matches, "row": target, "text": text})
+    return render(request, "sessions_app/partials/contact_suggestions.html", {"matches": matches})
