@@ -114,6 +114,8 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     is_active = models.BooleanField(default=True)
     can_override_cost = models.BooleanField(default=False, help_text="May save sessions with a cost over-ride.")
+    feed_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False,
+                                  help_text="Secret in the practitioner's private calendar feed URL.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()

@@ -1,8 +1,10 @@
 import secrets
 
+import recurrence.fields
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, IntegerRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, IntegerRangeField, RangeOperators
 from django.core.validators import MinLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
@@ -88,6 +90,82 @@ class IdRange(Func):
         super().__init__(F(field), F(field), Value("[]"))
 
 
+class SeriesPreset(models.TextChoices):
+    WEEKLY = "weekly", "Every week"
+    BIWEEKLY = "biweekly", "Every 2 weeks"
+    MONTHLY = "monthly", "Every month on the same weekday"
+    CUSTOM = "custom", "Custom recurrence"
+
+
+class SessionSeries(models.Model):
+    """A recurring schedule; its occurrences are materialised as Session rows.
+
+    The rule (django-recurrence) holds the frequency, interval and weekdays; it
+    is expanded on naive wall-clock times in ``time_zone`` (see series.py).
+    It ends after ``count`` sessions, OR on ``until``, OR never.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="series")
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="series")
+    preset = models.CharField(max_length=10, choices=SeriesPreset.choices, default=SeriesPreset.WEEKLY)
+    rule = recurrence.fields.RecurrenceField()
+    first_day = models.DateField()
+    start_time = models.TimeField()
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    duration_minutes = models.PositiveIntegerField()
+    count = models.PositiveIntegerField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True)
+    enabled = models.BooleanField(default=True)
+    materialised_until = models.DateField(null=True, blank=True)
+    skipped_days = ArrayField(models.DateField(), default=list, blank=True)
+    # The template every occurrence is made from.
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    delivery_method = models.CharField(max_length=10, choices=DeliveryMethod.choices, default=DeliveryMethod.IN_PERSON)
+    public_note = models.TextField(blank=True)
+    private_note = models.TextField(blank=True)
+    services = models.JSONField(default=list, blank=True)
+    participants = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "session series"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count__isnull=True) | Q(until__isnull=True), name="series_count_or_until_not_both"
+            ),
+            models.CheckConstraint(condition=Q(count__isnull=True) | Q(count__gt=0), name="series_count_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_preset_display()} from {self.first_day} at {self.start_time:%H:%M} ({self.time_zone})"
+
+    @property
+    def never_ends(self) -> bool:
+        return self.count is None and self.until is None
+
+
+class Closure(models.Model):
+    """Days the practice is closed (a holiday, bad weather); shown on every calendar."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="closures")
+    title = models.CharField(max_length=120)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        indexes = [models.Index(fields=["practice", "start_date", "end_date"])]
+        constraints = [models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="closure_ends_after_start")]
+
+    def __str__(self):
+        if self.start_date == self.end_date:
+            return f"{self.title} ({self.start_date:%b %d, %Y})"
+        return f"{self.title} ({self.start_date:%b %d} – {self.end_date:%b %d, %Y})"
+
+
 def new_access_code() -> str:
     return f"{secrets.randbelow(10**9):09d}"
 
@@ -109,6 +187,9 @@ class Session(models.Model):
     private_note = models.TextField(blank=True, help_text="Only the practice team sees this note.")
     access_code = models.CharField(max_length=9, default=new_access_code, editable=False)
     status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
+    series = models.ForeignKey(SessionSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
+    # The series date this session was made for; stays put when the session is moved.
+    series_day = models.DateField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -142,6 +223,7 @@ class Session(models.Model):
             models.UniqueConstraint(
                 fields=["access_code"], condition=Q(status=SessionStatus.SCHEDULED), name="access_code_unique_live"
             ),
+            models.UniqueConstraint(fields=["series", "series_day"], name="one_session_per_series_day"),
         ]
 
     def __str__(self):
