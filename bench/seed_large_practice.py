@@ -27,7 +27,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import transaction  # noqa: E402
 
 from practice.models import Membership, Practice, Role, Room, Service, User  # noqa: E402
-from sessions_app.models import Contact, InviteMethod, Participant, Session, SessionService  # noqa: E402
+from sessions_app.models import Contact, InviteMethod, Participant, Session, SessionSeries, SessionService  # noqa: E402
 
 SLUG = "bench-large"
 TZ = "America/New_York"
@@ -41,6 +41,7 @@ def delete_previous(slug=SLUG):
         return
     user_ids = list(Membership.objects.filter(practice=practice).values_list("user_id", flat=True))
     Session.objects.filter(practice=practice).delete()
+    SessionSeries.objects.filter(practice=practice).delete()
     practice.delete()
     User.objects.filter(pk__in=user_ids, email__endswith=f"@{slug}.test").delete()
 

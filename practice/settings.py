@@ -122,7 +122,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "extend-never-ending-series": {"task": "sessions_app.tasks.extend_never_ending_series", "schedule": 6 * 3600},
+}
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "practice.User"

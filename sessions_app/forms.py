@@ -10,7 +10,8 @@ from practice.models import DeliveryMethod, Role, Room, Service, User
 
 from practice.phones import to_e164
 from practice.timezones import TimeZoneField
-from sessions_app.models import Contact, InviteMethod, SessionKind
+from sessions_app.closures import closures_between
+from sessions_app.models import Contact, InviteMethod, SeriesPreset, SessionKind
 
 
 class InviteFieldsMixin:
@@ -97,6 +98,7 @@ class SessionForm(forms.Form):
         label="Private note", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Only the practice team sees this note.",
     )
+    confirm_closure = forms.BooleanField(label="Schedule on a closed day anyway", required=False)
 
     def __init__(self, *args, request, session=None, **kwargs):
         self.request = request
@@ -115,6 +117,9 @@ class SessionForm(forms.Form):
     def clean_start_time(self):
         return time.fromisoformat(self.cleaned_data["start_time"])
 
+    def _closure_on(self, day):
+        return closures_between(self.request.practice, day, day).first()
+
     def clean(self):
         cleaned = super().clean()
         day, start_time, zone = cleaned.get("day"), cleaned.get("start_time"), cleaned.get("time_zone")
@@ -124,6 +129,12 @@ class SessionForm(forms.Form):
             moved = self.session is None or start != self.session.start
             if moved and start < timezone.now() - PAST_GRACE:
                 self.add_error("day", "That time has already passed. Choose a time from now on.")
+            closure = self._closure_on(start.astimezone(zoneinfo.ZoneInfo(self.request.practice.time_zone)).date())
+            if moved and closure and not cleaned.get("confirm_closure"):
+                self.add_error(
+                    "confirm_closure",
+                    f"That day falls on the closure “{closure}”. Tick the box to schedule it anyway.",
+                )
         room = cleaned.get("room")
         if room and room.is_in_person and cleaned.get("delivery_method") == DeliveryMethod.VIDEO:
             self.add_error("room", "A video session needs a virtual room, or no room.")
@@ -204,3 +215,72 @@ ServiceFormSet = forms.formset_factory(ServiceLineForm, formset=BaseRowFormSet, 
 ParticipantFormSet = forms.formset_factory(
     ParticipantForm, formset=BaseRowFormSet, extra=0, min_num=1, validate_min=True, can_delete=True, max_num=50, validate_max=True,
 )
+
+
+# --- Recurrence -----------------------------------------------------------------
+
+WEEKDAY_CHOICES = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+
+
+class RepeatForm(forms.Form):
+    """The optional recurrence on the session form."""
+
+    preset = forms.ChoiceField(
+        label="Recurrence Schedule", required=False,
+        choices=[("", "Does not repeat")] + [(v, label) for v, label in SeriesPreset.choices],
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Days", required=False, coerce=int, choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple,
+    )
+    frequency = forms.ChoiceField(
+        label="Recurrence type", choices=[("weekly", "Weekly"), ("monthly", "Monthly")], initial="weekly", required=False,
+    )
+    interval = forms.IntegerField(label="Every", min_value=1, max_value=12, initial=1, required=False, help_text="weeks or months")
+    count = forms.IntegerField(label="Number of sessions", required=False, min_value=2, max_value=520,
+                               help_text="Including the first session.")
+    until = forms.DateField(label="Last date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    never_ends = forms.BooleanField(label="Never Ends", required=False)
+    enabled = forms.BooleanField(label="Enabled", required=False, initial=True,
+                                 help_text="A schedule that is not enabled is saved but not applied.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("preset"):
+            return cleaned
+        count, until, never = cleaned.get("count"), cleaned.get("until"), cleaned.get("never_ends")
+        if count and until:
+            raise forms.ValidationError("Fill in the number of sessions or the last date, not both.")
+        if never and (count or until):
+            raise forms.ValidationError("A schedule that never ends has no number of sessions or last date.")
+        if not (count or until or never) and "count" not in self.errors:
+            raise forms.ValidationError("Fill in the number of sessions or the last date, or choose Never Ends.")
+        if cleaned.get("preset") == SeriesPreset.CUSTOM and not cleaned.get("weekdays"):
+            self.add_error("weekdays", "Choose at least one day.")
+        return cleaned
+
+    def check_against(self, first_day):
+        """Checks that need the session's first day."""
+        until = self.cleaned_data.get("until")
+        if until and until <= first_day:
+            self.add_error("until", "The last date must be after the first session.")
+        return not self.errors
+
+    def repeat(self):
+        c = self.cleaned_data
+        if not c.get("preset"):
+            return None
+        return {
+            "preset": c["preset"], "weekdays": c.get("weekdays") or [], "frequency": c.get("frequency") or "weekly",
+            "interval": c.get("interval") or 1, "count": c.get("count"), "until": c.get("until"),
+            "enabled": c.get("enabled", False),
+        }
+
+
+class SeriesScopeForm(forms.Form):
+    scope = forms.ChoiceField(
+        label="Apply to", initial="this", widget=forms.RadioSelect, required=False,
+        choices=[("this", "This session"), ("following", "This and following sessions"), ("all", "All sessions in the series")],
+    )
+
+    def clean_scope(self):
+        return self.cleaned_data.get("scope") or "this"

@@ -181,3 +181,16 @@ def room_has_overlapping_sessions(room) -> bool:
     live = Session.objects.filter(room=room).exclude(status=SessionStatus.CANCELED)
     overlapping = live.filter(start__lt=OuterRef("end"), end__gt=OuterRef("start")).exclude(pk=OuterRef("pk"))
     return live.filter(Exists(overlapping)).exists()
+
+
+@transaction.atomic
+def move_session(*, practice: Practice, actor, session: Session, start: datetime, end: datetime) -> Session:
+    """Move a session to a new start and end (drag on the calendar); same overlap rules."""
+    session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValidationError("Only a scheduled session can be moved.", code="not_scheduled")
+    if end <= start:
+        raise ValidationError("A session must end after it starts.", code="bad_range")
+    session.start, session.end = start, end
+    _save_with_unique_code(session)
+    return session

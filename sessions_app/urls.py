@@ -19,3 +19,27 @@ urlpatterns += [
     path("sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
     path("contacts/search/", views.contact_search, name="contact_search"),
 ]
+
+urlpatterns += [
+    path("sessions/", views.session_list, name="session_list"),
+    path("sessions/open/", views.open_sessions, name="open_sessions"),
+    path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+    path("calendar/feed/", views.feed_settings, name="feed_settings"),
+    path("calendar/feed/reset/", views.feed_reset, name="feed_reset"),
+    path("feeds/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+]
+
+urlpatterns += [
+    path("calendar/", views.calendar, name="calendar"),
+]
+
+urlpatterns += [
+    path("sessions/<int:pk>/series/enable/", views.series_enable, name="series_enable"),
+]
+
+urlpatterns += [
+    path("calendar/events/", views.calendar_events, name="calendar_events"),
+    path("calendar/sessions/<int:pk>/move/", views.session_move, name="session_move"),
+    path("closures/new/", views.closure_add, name="closure_add"),
+    path("closures/<int:pk>/delete/", views.closure_delete, name="closure_delete"),
+]

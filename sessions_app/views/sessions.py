@@ -3,15 +3,15 @@ import zoneinfo
 from datetime import date, time, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from practice import access as practice_access
 from practice.models import TEAM_ROLES, DeliveryMethod, Service
-from sessions_app import access, scheduling
-from sessions_app.forms import ParticipantFormSet, ServiceFormSet, SessionForm
+from sessions_app import access, scheduling, series
+from sessions_app.forms import ParticipantFormSet, RepeatForm, SeriesScopeForm, ServiceFormSet, SessionForm
 from sessions_app.models import InviteMethod, SessionKind, SessionStatus
 
 
@@ -47,10 +47,11 @@ def _session_data(form, services, participants):
     )
 
 
-def _render(request, form, services, participants, session=None):
+def _render(request, form, services, participants, session=None, **extra):
     prices = {s.pk: str(s.price) for s in Service.objects.filter(practice=request.practice, is_active=True)}
     return render(request, "sessions_app/session_form.html", {
         "form": form, "services": services, "participants": participants, "session": session, "service_prices": prices,
+        **extra,
     })
 
 
@@ -75,6 +76,9 @@ def _new_initial(request):
             initial["start_time"] = time.fromisoformat(request.GET.get("time", "")).strftime("%H:%M")
         except ValueError:
             initial["start_time"] = "09:00"
+        length = request.GET.get("length", "")
+        if length.isdigit() and 5 <= int(length) <= 720:
+            initial["duration_minutes"] = int(length)
     participant = {"invite_method": InviteMethod.EMAIL, "time_zone": zone_name, "is_client": True}
     if request.GET.get("orientation"):
         practice = request.practice
@@ -91,17 +95,39 @@ def _new_initial(request):
 def session_new(request):
     initial, participant_initial = _new_initial(request)
     form, services, participants = _forms(request, initial=initial, participants=participant_initial)
-    if request.method == "POST" and all([form.is_valid(), services.is_valid(), participants.is_valid()]):
+    repeat_form = RepeatForm(request.POST if request.method == "POST" else None, prefix="repeat")
+    if request.method != "POST" or not all(
+        [form.is_valid(), services.is_valid(), participants.is_valid(), repeat_form.is_valid()]
+    ):
+        return _render(request, form, services, participants, repeat_form=repeat_form)
+    data = _session_data(form, services, participants)
+    repeat = repeat_form.repeat()
+    if repeat is None:
         try:
-            session = scheduling.schedule_session(
-                practice=request.practice, actor=request.user, data=_session_data(form, services, participants)
-            )
+            session = scheduling.schedule_session(practice=request.practice, actor=request.user, data=data)
         except scheduling.SchedulingConflict as conflict:
             form.add_error(None, conflict.message)
-        else:
-            messages.success(request, f"Session saved. Access code {session.access_code}.")
-            return redirect("sessions_app:dashboard")
-    return _render(request, form, services, participants)
+            return _render(request, form, services, participants, repeat_form=repeat_form)
+        messages.success(request, f"Session saved. Access code {session.access_code}.")
+        return redirect("sessions_app:dashboard")
+
+    if not repeat_form.check_against(form.cleaned_data["start"].date()):
+        return _render(request, form, services, participants, repeat_form=repeat_form)
+    today = timezone.localdate()
+    if request.POST.get("action") != "confirm":
+        # Show what the schedule will create; nothing is written until the host confirms.
+        draft = series.new_series(practice=request.practice, actor=request.user, data=data, repeat=repeat)
+        days = series.planned_days(draft, today) if draft.enabled else [draft.first_day]
+        occurrences = series.preview(draft, days)
+        return _render(request, form, services, participants, repeat_form=repeat_form, preview=occurrences,
+                       flagged=sum(1 for o in occurrences if o.flagged), draft=draft)
+    saved, made, skipped = series.create_series(
+        practice=request.practice, actor=request.user, data=data, repeat=repeat, today=today
+    )
+    note = f" {len(skipped)} skipped (conflict or closure)." if skipped else ""
+    state = "" if saved.enabled else " The schedule is saved but not enabled, so only the first session was made."
+    messages.success(request, f"Recurring schedule saved: {len(made)} sessions.{note}{state}")
+    return redirect("sessions_app:dashboard")
 
 
 def _editable(request, pk):
@@ -130,28 +156,46 @@ def session_edit(request, pk):
         for p in session.participants.all()
     ]
     form, services, participants = _forms(request, session=session, initial=initial, participants=people, services=service_rows)
-    if request.method == "POST" and all([form.is_valid(), services.is_valid(), participants.is_valid()]):
+    scope_form = SeriesScopeForm(request.POST if request.method == "POST" else None)
+    forms_valid = all([form.is_valid(), services.is_valid(), participants.is_valid(), scope_form.is_valid()])
+    if request.method == "POST" and forms_valid:
         try:
-            scheduling.update_session(
+            count = series.update_in_series(
                 practice=request.practice, actor=request.user, session=session,
-                data=_session_data(form, services, participants),
+                data=_session_data(form, services, participants), scope=scope_form.cleaned_data["scope"],
             )
         except scheduling.SchedulingConflict as conflict:
             form.add_error(None, conflict.message)
         else:
-            messages.success(request, "Session updated.")
+            messages.success(request, "Session updated." if count == 1 else f"{count} sessions updated.")
             return redirect("sessions_app:dashboard")
-    return _render(request, form, services, participants, session=session)
+    return _render(request, form, services, participants, session=session, scope_form=scope_form)
 
 
 @practice_access.member_required
 @require_POST
 def session_cancel(request, pk):
     session = _editable(request, pk)
-    try:
+    scope = request.POST.get("scope", "this")
+    if session.status != SessionStatus.SCHEDULED:
+        messages.error(request, "Only a scheduled session can be canceled.")
+    elif scope not in ("this", "following", "all"):
+        messages.error(request, "Choose which sessions to cancel.")
+    elif scope == "this":
         scheduling.cancel_session(practice=request.practice, actor=request.user, session=session)
-    except ValidationError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(request, f"Session on {timezone.localtime(session.start):%b %d at %I:%M %p} canceled.")
+    else:
+        count = series.cancel_in_series(practice=request.practice, actor=request.user, session=session, scope=scope)
+        messages.success(request, f"{count} sessions canceled.")
     return redirect("sessions_app:dashboard")
+
+
+@practice_access.team_required
+@require_POST
+def series_enable(request, pk):
+    session = _editable(request, pk)
+    if session.series is None:
+        raise Http404
+    made = series.enable_series(practice=request.practice, actor=request.user, series=session.series, today=timezone.localdate())
+    messages.success(request, f"Schedule enabled: {made} more sessions.")
+    return redirect("sessions_app:session_edit", pk=session.pk)

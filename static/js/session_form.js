@@ -85,5 +85,16 @@
     }
   });
 
+  function showRepeat() {
+    const preset = form.querySelector("select[name='repeat-preset']");
+    if (!preset) return;
+    form.querySelector(".repeat-custom").hidden = preset.value !== "custom";
+    form.querySelector(".repeat-ends").hidden = preset.value === "";
+  }
+  form.addEventListener("change", function (event) {
+    if (event.target.matches("select[name='repeat-preset']")) showRepeat();
+  });
+
   form.querySelectorAll(".participant-row").forEach(showAddress);
+  showRepeat();
 })();

@@ -1,0 +1,115 @@
+"""The session list and the open sessions list: the filter form and the querysets.
+
+Rows always start from ``access.sessions_visible_to(request)``, so tenant and role
+scoping cannot be skipped; these functions only narrow and order them.
+"""
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from practice.models import Role, User
+from sessions_app import access
+from sessions_app.models import Participant, SessionStatus
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("from", "to", "practitioner", "client", "state")
+# Dates outside this range are refused in plain words (and never overflow datetime).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
+def with_row_data(sessions):
+    """Everything a list row shows, in a fixed number of queries whatever the row count."""
+    return sessions.select_related("practitioner", "room").prefetch_related("participants", "session_services__service")
+
+
+def local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The first instant of ``day`` in ``zone`` (normalised through UTC, so a skipped midnight moves forward)."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(zoneinfo.ZoneInfo("UTC")).astimezone(zone)
+
+
+class SessionFilterForm(forms.Form):
+    """The GET form above the session list. Field names are the URL's: from, to, practitioner, client, state."""
+
+    def __init__(self, data=None, *, request, **kwargs):
+        super().__init__(data, **kwargs)
+        date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.fields["from"] = forms.DateField(label="From", required=False, widget=date_input)
+        self.fields["to"] = forms.DateField(label="To", required=False, widget=date_input)
+        if request.membership.is_office:
+            self.fields["practitioner"] = forms.ModelChoiceField(
+                label="Practitioner", required=False, empty_label="All practitioners",
+                queryset=User.objects.filter(
+                    memberships__practice=request.practice,
+                    memberships__role__in=(Role.PRACTITIONER, Role.ADMIN),
+                ).distinct().order_by("first_name", "last_name", "email"),
+                error_messages={"invalid_choice": "Choose a practitioner from the list."},
+            )
+        self.fields["client"] = forms.CharField(
+            label="Client", required=False, max_length=120, strip=True,
+            widget=forms.TextInput(attrs={"placeholder": "Participant name", "type": "search"}),
+        )
+        self.fields["state"] = forms.ChoiceField(
+            label="State", required=False, choices=[("", "Any state"), *SessionStatus.choices],
+            error_messages={"invalid_choice": "Choose a state from the list."},
+        )
+        for name in ("from", "to"):
+            self.fields[name].error_messages["invalid"] = "Enter a date like 2030-03-12."
+
+    def _clean_day(self, name):
+        day = self.cleaned_data.get(name)
+        if day and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise forms.ValidationError(f"Enter a date between {EARLIEST_DAY.year} and {LATEST_DAY.year}.")
+        return day
+
+    def clean_from(self):
+        return self._clean_day("from")
+
+    def clean_to(self):
+        return self._clean_day("to")
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("from"), cleaned.get("to")
+        if first and last and last < first:
+            self.add_error("to", "The “To” date is before the “From” date. Choose a later date, or clear one of them.")
+        return cleaned
+
+
+def filter_form(request):
+    """The bound filter form. A page opened without filters shows sessions from today on."""
+    if any(key in request.GET for key in FILTER_KEYS):
+        data = request.GET
+    else:
+        today = datetime.now(zoneinfo.ZoneInfo(request.user.time_zone)).date()
+        data = {"from": today.isoformat()}
+    return SessionFilterForm(data, request=request)
+
+
+def filtered_sessions(request, form):
+    """The visible sessions matching a valid filter form, soonest first."""
+    zone = zoneinfo.ZoneInfo(request.user.time_zone)
+    sessions = access.sessions_visible_to(request)
+    c = form.cleaned_data
+    if c.get("from"):
+        sessions = sessions.filter(start__gte=local_midnight(c["from"], zone))
+    if c.get("to"):
+        sessions = sessions.filter(start__lt=local_midnight(c["to"] + timedelta(days=1), zone))
+    if c.get("practitioner"):
+        sessions = sessions.filter(practitioner=c["practitioner"])
+    if c.get("client"):
+        named = Participant.objects.filter(session=OuterRef("pk"), name__icontains=c["client"])
+        sessions = sessions.filter(Exists(named))
+    if c.get("state"):
+        sessions = sessions.filter(status=c["state"])
+    return with_row_data(sessions).order_by("start", "pk")
+
+
+def open_sessions(request, now=None):
+    """Past sessions still scheduled: nobody has saved their outcome yet. Oldest first."""
+    now = now or timezone.now()
+    sessions = access.sessions_visible_to(request).filter(end__lt=now, status=SessionStatus.SCHEDULED)
+    return with_row_data(sessions).order_by("start", "pk")

@@ -1,0 +1,182 @@
+"""The calendar page, its events endpoint, moving sessions by drag, and closures."""
+import zoneinfo
+from datetime import datetime, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from practice import access as practice_access
+from practice.models import OFFICE_ROLES, TEAM_ROLES, Role, User
+from sessions_app import access, closures, scheduling
+from sessions_app.forms import PAST_GRACE
+from sessions_app.models import Closure, SessionStatus
+
+# The widest range one events request may ask for (a month view shows six weeks).
+MAX_RANGE = timedelta(days=62)
+
+STATUS_COLORS = {
+    SessionStatus.SCHEDULED: "#0d6efd",
+    SessionStatus.COMPLETED: "#198754",
+    SessionStatus.MISSED: "#fd7e14",
+    SessionStatus.CANCELED: "#adb5bd",
+}
+
+
+class ClosureForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    start_date = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="Last day", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text="Leave empty for a single day.")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and not end:
+            cleaned["end_date"] = start
+        elif start and end and end < start:
+            self.add_error("end_date", "The last day cannot be before the first day.")
+        elif start and end and (end - start).days > 366:
+            self.add_error("end_date", "A closure can be at most a year long.")
+        return cleaned
+
+
+def _practitioners(request):
+    return User.objects.filter(
+        memberships__practice=request.practice, memberships__is_active=True,
+        memberships__role__in=(Role.PRACTITIONER, Role.ADMIN),
+    ).order_by("first_name", "last_name")
+
+
+@practice_access.member_required
+def calendar(request):
+    office = request.membership.role in OFFICE_ROLES
+    upcoming = Closure.objects.filter(practice=request.practice, end_date__gte=timezone.localdate()).order_by("start_date")[:20]
+    return render(request, "sessions_app/calendar.html", {
+        "practitioners": _practitioners(request) if office else [],
+        "can_schedule": request.membership.role in TEAM_ROLES,
+        "can_close": office,
+        "closure_form": ClosureForm(),
+        "closures": upcoming,
+    })
+
+
+def _parse_wall(value, zone):
+    """A FullCalendar date (wall time in the viewer's zone, with or without a trailing Z) as aware."""
+    value = (value or "").strip().replace("Z", "").split("+")[0]
+    naive = datetime.fromisoformat(value)
+    return naive.replace(tzinfo=None).replace(tzinfo=zone)
+
+
+def _title(session, team):
+    clients = session.client_participants
+    if not team:
+        return f"Session with {session.practitioner}"
+    if session.kind == "orientation":
+        return "Orientation"
+    if len(clients) > 1:
+        return f"Group ({len(clients)})"
+    return clients[0].name if clients else "Session"
+
+
+@practice_access.member_required
+def calendar_events(request):
+    zone = timezone.get_current_timezone()
+    try:
+        start = _parse_wall(request.GET.get("start"), zone)
+        end = _parse_wall(request.GET.get("end"), zone)
+    except ValueError:
+        return JsonResponse({"error": "start and end must be dates."}, status=400)
+    end = min(end, start + MAX_RANGE)
+    team = request.membership.role in TEAM_ROLES
+    sessions = access.sessions_visible_to(request).filter(start__lt=end, end__gt=start)
+    chosen = request.GET.get("practitioner", "")
+    if chosen.isdigit() and request.membership.role in OFFICE_ROLES:
+        sessions = sessions.filter(practitioner_id=int(chosen))
+    elif request.membership.role == Role.CLIENT:
+        sessions = sessions.exclude(status=SessionStatus.CANCELED)
+    sessions = list(sessions.select_related("practitioner", "room").prefetch_related("participants").order_by("start"))
+    practice_zone = zoneinfo.ZoneInfo(request.practice.time_zone)
+    shut = list(closures.closures_between(request.practice, start.astimezone(practice_zone).date(), end.astimezone(practice_zone).date()))
+    now = timezone.now()
+    events = []
+    for session in sessions:
+        closure = closures.closure_on(session.start.astimezone(practice_zone).date(), shut)
+        movable = team and session.status == SessionStatus.SCHEDULED and session.end > now - PAST_GRACE
+        events.append({
+            "id": session.pk,
+            "title": _title(session, team),
+            "start": timezone.localtime(session.start).replace(tzinfo=None).isoformat(),
+            "end": timezone.localtime(session.end).replace(tzinfo=None).isoformat(),
+            "url": reverse("sessions_app:session_detail", args=[session.pk]),
+            "color": STATUS_COLORS.get(session.status, "#0d6efd"),
+            "borderColor": "#dc3545" if closure and session.status == SessionStatus.SCHEDULED else None,
+            "editable": movable,
+            "classNames": [f"status-{session.status}"] + (["on-closure"] if closure else []) + (["past"] if session.end < now else []),
+            "extendedProps": {
+                "status": session.get_status_display(),
+                "group": session.is_group,
+                "practitioner": str(session.practitioner),
+                "room": str(session.room or ""),
+                "closure": str(closure) if closure else "",
+            },
+        })
+    for closure in shut:
+        events.append({
+            "id": f"closure-{closure.pk}", "title": f"Closed: {closure.title}", "allDay": True,
+            "start": closure.start_date.isoformat(), "end": (closure.end_date + timedelta(days=1)).isoformat(),
+            "display": "background", "color": "#dc3545", "classNames": ["closure"],
+        })
+    return JsonResponse(events, safe=False)
+
+
+@practice_access.team_required
+@require_POST
+def session_move(request, pk):
+    session = access.session_for(request, pk)
+    zone = timezone.get_current_timezone()
+    try:
+        start = _parse_wall(request.POST.get("start"), zone)
+        end = _parse_wall(request.POST.get("end"), zone)
+    except ValueError:
+        return JsonResponse({"error": "The new time could not be read."}, status=400)
+    if start < timezone.now() - PAST_GRACE:
+        return JsonResponse({"error": "That time has already passed."}, status=400)
+    practice_zone = zoneinfo.ZoneInfo(request.practice.time_zone)
+    closure = closures.closures_between(request.practice, start.astimezone(practice_zone).date(), start.astimezone(practice_zone).date()).first()
+    if closure:
+        return JsonResponse({"error": f"That day falls on the closure “{closure}”. Open the session to schedule it there anyway."}, status=400)
+    try:
+        scheduling.move_session(practice=request.practice, actor=request.user, session=session, start=start, end=end)
+    except ValidationError as error:
+        return JsonResponse({"error": error.message}, status=400)
+    return JsonResponse({"ok": True})
+
+
+@practice_access.office_required
+@require_POST
+def closure_add(request):
+    form = ClosureForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}".strip() for f, e in form.errors.items())
+        messages.error(request, f"The closure was not added: {errors}")
+        return redirect("sessions_app:calendar")
+    closure = closures.add_closure(practice=request.practice, actor=request.user, **form.cleaned_data)
+    affected = closures.sessions_in_closure(closure).count()
+    note = f" {affected} scheduled session{'s' if affected != 1 else ''} fall on it; they are marked on the calendar." if affected else ""
+    messages.success(request, f"Closure “{closure}” added.{note}")
+    return redirect(f"{reverse('sessions_app:calendar')}?date={closure.start_date.isoformat()}")
+
+
+@practice_access.office_required
+@require_POST
+def closure_delete(request, pk):
+    closure = get_object_or_404(Closure, practice=request.practice, pk=pk)
+    closure.delete()
+    messages.success(request, f"Closure “{closure.title}” removed.")
+    return redirect("sessions_app:calendar")
