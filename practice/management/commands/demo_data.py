@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from practice.models import Membership, Practice, Role, Room, RoomKind, Service, User
-from sessions_app.models import Contact, InviteMethod, Session
+from sessions_app.models import Closure, Contact, InviteMethod, Session, SessionSeries
+from sessions_app.series import create_series
 from sessions_app.scheduling import ParticipantData, SessionData, schedule_session
 
 PASSWORD = "demo-pass-2026"
@@ -88,7 +89,36 @@ class Command(BaseCommand):
         if not Session.objects.filter(practice=practice).exists():
             count = self._sessions(practice, users, services, rooms, contacts)
             self.stdout.write(f"Scheduled {count} demo sessions.")
+        if not SessionSeries.objects.filter(practice=practice).exists():
+            self._series(practice, users, services, rooms, contacts)
+        if not Closure.objects.filter(practice=practice).exists():
+            today = timezone.localdate(timezone=zoneinfo.ZoneInfo(TZ))
+            training = today + timedelta(days=(7 - today.weekday()) % 7 + 14)  # a Monday two weeks out
+            Closure.objects.create(practice=practice, title="Staff training day", start_date=training, end_date=training,
+                                   created_by=users["admin@demo.test"])
         self.stdout.write(self.style.SUCCESS("Demo Practice is ready."))
+
+    def _series(self, practice, users, services, rooms, contacts):
+        """A never-ending weekly evening group for host2 (Thursdays 18:00)."""
+        zone = zoneinfo.ZoneInfo(TZ)
+        today = timezone.localdate(timezone=zone)
+        thursday = today + timedelta(days=(3 - today.weekday()) % 7 or 7)
+        group = services["90853"]
+        people = [contacts["host2@demo.test", n] for n in ("Jordan Lee", "Priya Shah", "Alex Moreno")]
+        create_series(
+            practice=practice, actor=users["host2@demo.test"], today=today,
+            repeat={"preset": "weekly", "enabled": True},
+            data=SessionData(
+                practitioner=users["host2@demo.test"], start=datetime.combine(thursday, time(18, 0), tzinfo=zone),
+                duration_minutes=group.duration_minutes, time_zone=TZ, room=rooms["Room 2"],
+                services=[(group, group.price)], public_note="Evening skills group.",
+                participants=[
+                    ParticipantData(name=c.name, invite_method=c.invite_method, time_zone=c.time_zone, email=c.email,
+                                    phone=c.phone, contact=c)
+                    for c in people
+                ],
+            ),
+        )
 
     def _sessions(self, practice, users, services, rooms, contacts):
         zone = zoneinfo.ZoneInfo(TZ)
