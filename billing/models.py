@@ -1,1 +1,57 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
 
+from practice.models import Practice
+
+
+class EntryKind(models.TextChoices):
+    CHARGE = "charge", "Charge"
+    WAGE = "wage", "Wage"
+    PAYMENT = "payment", "Payment"
+    REFUND = "refund", "Refund"
+    ADJUSTMENT = "adjustment", "Adjustment"
+
+
+class LedgerEntry(models.Model):
+    """One line of the append-only ledger (DESIGN.md invariant 4).
+
+    Amounts are signed on the account they belong to: on a client's account a
+    charge is positive and a payment negative; on a practitioner's account a
+    wage is positive. A correction is a new line with ``reverses`` set, never
+    an edit (the database refuses UPDATE and DELETE on this table).
+    A client account is a client user where the participant has one, else the contact.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    label = models.CharField(max_length=120, help_text="What the line is for, as it was when written.")
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey("sessions_app.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    client_name = models.CharField(max_length=120, blank=True)
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey("sessions_app.Session", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
+    participant = models.ForeignKey("sessions_app.Participant", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
+    service_date = models.DateField(null=True, blank=True, help_text="The session's date in the practice's zone.")
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [
+            models.Index(fields=["practice", "client", "service_date"]),
+            models.Index(fields=["practice", "contact", "service_date"]),
+            models.Index(fields=["practice", "practitioner", "kind", "service_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="wage") | Q(practitioner__isnull=False), name="wage_has_practitioner"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} {self.currency}: {self.label}"

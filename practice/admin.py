@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from practice.admin_site import PracticeScopedAdmin
 from practice.forms import RoomAdminForm
-from practice.models import Membership, Practice, Room, Service, User
+from practice.models import Membership, Practice, PractitionerWage, Room, Service, User
 
 
 @admin.register(Practice)
@@ -63,3 +63,9 @@ class RoomAdmin(PracticeScopedAdmin):
     form = RoomAdminForm
     list_display = ["name", "kind", "is_active"]
     list_filter = ["kind", "is_active", "practice"]
+
+
+@admin.register(PractitionerWage)
+class PractitionerWageAdmin(PracticeScopedAdmin):
+    list_display = ["practitioner", "service", "wage_kind", "wage_amount"]
+    list_select_related = ["practitioner", "service"]

@@ -222,3 +222,19 @@ class Room(models.Model):
         super().save(*args, **kwargs)
         # Sessions copy the room's kind for the double-booking constraint.
         self.sessions.exclude(room_is_in_person=self.is_in_person).update(room_is_in_person=self.is_in_person)
+
+
+class PractitionerWage(models.Model):
+    """A practitioner's own wage for one service, overriding the service's default wage."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    practitioner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="wage_overrides")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="wage_overrides")
+    wage_kind = models.CharField(max_length=10, choices=WageKind.choices, default=WageKind.PERCENT)
+    wage_amount = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["practitioner", "service"], name="one_wage_per_practitioner_service")]
+
+    def __str__(self):
+        return f"{self.practitioner} · {self.service}: {self.wage_amount} ({self.get_wage_kind_display()})"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from practice.admin_site import PracticeScopedAdmin
-from sessions_app.models import Contact, Participant, Session, SessionService
+from sessions_app.models import CompletionType, Contact, Participant, Session, SessionService
 
 
 @admin.register(Contact)
@@ -40,3 +40,32 @@ class SessionAdmin(PracticeScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CompletionType)
+class CompletionTypeAdmin(PracticeScopedAdmin):
+    """Custom Session Status: admins add their own outcomes; the three defaults can only be disabled."""
+
+    list_display = ["label", "map_status", "modifier_type", "client_modifier", "practitioner_modifier", "enabled", "short_description"]
+    list_editable = ["enabled"]
+    list_filter = ["map_status", "enabled", "practice"]
+    fields = ["map_status", "label", "description", "modifier_type", "client_modifier", "practitioner_modifier", "enabled", "position"]
+    search_fields = ["label", "description"]
+
+    @admin.display(description="Description")
+    def short_description(self, obj):
+        return obj.description if len(obj.description) <= 60 else obj.description[:57] + "…"
+
+    def get_readonly_fields(self, request, obj=None):
+        # A default keeps its meaning; only whether it is offered can change.
+        if obj and obj.is_default:
+            return ["map_status", "label", "modifier_type", "client_modifier", "practitioner_modifier"]
+        return []
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_default:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset.filter(default_key=""))

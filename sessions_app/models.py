@@ -90,6 +90,55 @@ class IdRange(Func):
         super().__init__(F(field), F(field), Value("[]"))
 
 
+class ModifierType(models.TextChoices):
+    PERCENT = "percent", "Percentage"
+    FIXED = "fixed", "Fixed amount"
+
+
+class CompletionType(models.Model):
+    """An outcome a session can be saved with; drives the client charge and the practitioner wage.
+
+    Every practice has the defaults completed, canceled and missed (they can be
+    disabled, not deleted) and may add custom types in Django admin.
+    """
+
+    MAP_STATUSES = [
+        (SessionStatus.COMPLETED, "Completed"), (SessionStatus.CANCELED, "Canceled"), (SessionStatus.MISSED, "Missed"),
+    ]
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="completion_types")
+    default_key = models.CharField(max_length=10, blank=True, editable=False,
+                                   help_text="Set on the three defaults, which cannot be deleted.")
+    map_status = models.CharField("Map session status", max_length=10, choices=MAP_STATUSES,
+                                  help_text="The broad category this type belongs to.")
+    label = models.CharField(max_length=15, help_text="Shown when a session is saved; 15 characters at most.")
+    description = models.TextField(blank=True, help_text="When to choose this option.")
+    modifier_type = models.CharField(max_length=10, choices=ModifierType.choices, default=ModifierType.PERCENT)
+    client_modifier = models.PositiveIntegerField(help_text="Whole number: percent of the service fee, or a fixed amount.")
+    practitioner_modifier = models.PositiveIntegerField(help_text="Whole number: percent of the wage, or a fixed amount.")
+    enabled = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "label"], name="completion_label_unique_in_practice"),
+            models.UniqueConstraint(fields=["practice", "default_key"], condition=~Q(default_key=""),
+                                    name="one_default_of_each_kind"),
+            models.CheckConstraint(
+                condition=~Q(modifier_type="percent") | (Q(client_modifier__lte=1000) & Q(practitioner_modifier__lte=1000)),
+                name="completion_percent_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def is_default(self) -> bool:
+        return bool(self.default_key)
+
+
 class SeriesPreset(models.TextChoices):
     WEEKLY = "weekly", "Every week"
     BIWEEKLY = "biweekly", "Every 2 weeks"
@@ -187,6 +236,7 @@ class Session(models.Model):
     private_note = models.TextField(blank=True, help_text="Only the practice team sees this note.")
     access_code = models.CharField(max_length=9, default=new_access_code, editable=False)
     status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
+    completion_label = models.CharField(max_length=40, blank=True, help_text="Snapshot of the outcome it was saved with.")
     series = models.ForeignKey(SessionSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
     # The series date this session was made for; stays put when the session is moved.
     series_day = models.DateField(null=True, blank=True, editable=False)
@@ -281,6 +331,15 @@ class Participant(models.Model):
     time_zone = models.CharField("Participant Time Zone", max_length=64, validators=[validate_time_zone])
     is_client = models.BooleanField(default=True, help_text="Clients count toward one-to-one or group.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The outcome this client was saved with: a snapshot, so later edits of the type change nothing here.
+    completion_type = models.ForeignKey(CompletionType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    completion_status = models.CharField(max_length=10, blank=True, choices=SessionStatus.choices)
+    completion_label = models.CharField(max_length=40, blank=True)
+    modifier_type = models.CharField(max_length=10, blank=True)
+    client_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    practitioner_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["id"]

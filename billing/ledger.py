@@ -1,0 +1,62 @@
+"""The ledger: money as Decimal in the practice currency, append-only, balances as sums."""
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q, Sum
+
+from billing.models import EntryKind, LedgerEntry
+
+# Currencies whose minor unit is not the cent (ISO 4217).
+MINOR_UNITS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3}
+
+
+def money(value, currency: str) -> Decimal:
+    """The one rounding rule: half up, to the currency's minor unit."""
+    places = MINOR_UNITS.get(currency.upper(), 2)
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def write(**fields) -> LedgerEntry:
+    return LedgerEntry.objects.create(**fields)
+
+
+def reverse(entry: LedgerEntry, *, actor, label_prefix="Reversal of") -> LedgerEntry:
+    """A new line cancelling ``entry`` (which stays as it was)."""
+    return LedgerEntry.objects.create(
+        practice_id=entry.practice_id, kind=entry.kind, amount=-entry.amount, currency=entry.currency,
+        label=f"{label_prefix} {entry.label}"[:120], client_id=entry.client_id, contact_id=entry.contact_id,
+        client_name=entry.client_name, practitioner_id=entry.practitioner_id, session_id=entry.session_id,
+        participant_id=entry.participant_id, service_date=entry.service_date, reverses=entry, created_by=actor,
+    )
+
+
+def open_entries(**filters):
+    """Lines that have not been reversed and are not reversals themselves."""
+    return LedgerEntry.objects.filter(reverses__isnull=True, reversed_by__isnull=True, **filters)
+
+
+def client_account(practice, *, client=None, contact=None):
+    """The ledger lines of one client account: a client user, or a contact without one."""
+    lines = LedgerEntry.objects.filter(practice=practice).exclude(kind=EntryKind.WAGE)
+    if client is not None:
+        return lines.filter(client=client)
+    return lines.filter(contact=contact, client__isnull=True)
+
+
+def balance(lines) -> Decimal:
+    return lines.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+
+def totals_by_kind(lines) -> dict:
+    rows = lines.values("kind").annotate(total=Sum("amount"))
+    return {row["kind"]: row["total"] for row in rows}
+
+
+def wages(practice, *, start, end, practitioner=None):
+    """Wage totals per practitioner for sessions dated start..end (inclusive)."""
+    lines = LedgerEntry.objects.filter(practice=practice, kind=EntryKind.WAGE, service_date__gte=start, service_date__lte=end)
+    if practitioner is not None:
+        lines = lines.filter(practitioner=practitioner)
+    return lines
+
+
+__all__ = ["money", "write", "reverse", "open_entries", "client_account", "balance", "totals_by_kind", "wages", "Q"]

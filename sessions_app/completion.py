@@ -1,0 +1,194 @@
+"""Saving a session: its outcome, the client charge and the practitioner wage.
+
+Only a saved session affects money. Saving snapshots the completion type's
+label and amounts on each client participant and writes ledger lines;
+re-saving with another outcome reverses the old lines and writes new ones
+(DESIGN.md invariants 3 and 4). Editing or deleting a completion type later
+changes nothing already saved.
+"""
+import zoneinfo
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from billing import ledger
+from billing.models import EntryKind
+from practice.models import OFFICE_ROLES, PractitionerWage, WageKind
+from sessions_app.models import CompletionType, ModifierType, Participant, Session, SessionStatus
+
+DEFAULT_TYPES = [
+    # key, map status, label, client %, practitioner %, description
+    ("completed", SessionStatus.COMPLETED, "Completed", 100, 100, "The session took place: full cost and wages."),
+    ("canceled", SessionStatus.CANCELED, "Canceled", 0, 0, "The session did not take place: no cost and no wages."),
+    ("missed", SessionStatus.MISSED, "Missed", 100, 100, "The client did not come: full cost and wages."),
+]
+OVERRIDE = "override"
+OVERRIDE_LABEL = "Cost Over-ride"
+
+
+def ensure_default_types(practice) -> None:
+    for position, (key, status, label, client, practitioner, description) in enumerate(DEFAULT_TYPES):
+        CompletionType.objects.get_or_create(
+            practice=practice, default_key=key,
+            defaults={"map_status": status, "label": label, "client_modifier": client, "practitioner_modifier": practitioner,
+                      "modifier_type": ModifierType.PERCENT, "description": description, "position": position},
+        )
+
+
+def create_defaults_for_new_practice(sender, instance, created, **kwargs):
+    if created:
+        ensure_default_types(instance)
+
+
+def may_override(membership) -> bool:
+    return bool(membership and membership.role in OFFICE_ROLES and membership.can_override_cost)
+
+
+def options(practice, membership):
+    """The outcomes a member may choose: enabled types, then the cost over-ride if allowed."""
+    choices = [(str(t.pk), t.label) for t in CompletionType.objects.filter(practice=practice, enabled=True)]
+    if may_override(membership):
+        choices.append((OVERRIDE, "Completed with Cost Over-ride"))
+    return choices
+
+
+@dataclass
+class Outcome:
+    """What a client participant is saved with: a type, or an over-ride with both amounts."""
+
+    completion_type: CompletionType | None = None
+    client_amount: Decimal | None = None
+    practitioner_amount: Decimal | None = None
+
+    @property
+    def is_override(self) -> bool:
+        return self.completion_type is None
+
+
+def base_amounts(session: Session, wage_overrides: dict | None = None) -> tuple[Decimal, Decimal]:
+    """The full fee of the session's services and the practitioner's full wage for them."""
+    currency = session.practice.currency
+    if wage_overrides is None:
+        wage_overrides = {w.service_id: w for w in PractitionerWage.objects.filter(practitioner_id=session.practitioner_id)}
+    fee = Decimal("0")
+    wage = Decimal("0")
+    for line in session.session_services.all():
+        fee += line.price
+        rule = wage_overrides.get(line.service_id) or line.service
+        if rule.wage_kind == WageKind.FIXED:
+            wage += rule.wage_amount
+        else:
+            wage += line.price * rule.wage_amount / 100
+    return ledger.money(fee, currency), ledger.money(wage, currency)
+
+
+def amounts(session: Session, outcome: Outcome, base: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
+    currency = session.practice.currency
+    if outcome.is_override:
+        return ledger.money(outcome.client_amount, currency), ledger.money(outcome.practitioner_amount, currency)
+    kind = outcome.completion_type
+    fee, wage = base
+    if kind.modifier_type == ModifierType.FIXED:
+        return ledger.money(kind.client_modifier, currency), ledger.money(kind.practitioner_modifier, currency)
+    return ledger.money(fee * kind.client_modifier / 100, currency), ledger.money(wage * kind.practitioner_modifier / 100, currency)
+
+
+def _check(practice, membership, outcome: Outcome):
+    if outcome.is_override:
+        if not may_override(membership):
+            raise PermissionDenied("Only admin or staff with the cost over-ride permission may enter the cost and wages.")
+        for value in (outcome.client_amount, outcome.practitioner_amount):
+            if value is None or value < 0:
+                raise ValidationError("Enter the cost and the wages: amounts of 0 or more.")
+    elif outcome.completion_type.practice_id != practice.pk or not outcome.completion_type.enabled:
+        raise ValidationError("That completion option is not available.")
+
+
+def _save_participant(session, participant, outcome, base, *, actor, now, service_date):
+    for line in ledger.open_entries(participant=participant):
+        ledger.reverse(line, actor=actor)
+    client_amount, practitioner_amount = amounts(session, outcome, base)
+    kind = outcome.completion_type
+    label = kind.label if kind else OVERRIDE_LABEL
+    participant.completion_type = kind
+    participant.completion_status = kind.map_status if kind else SessionStatus.COMPLETED
+    participant.completion_label = label
+    participant.modifier_type = kind.modifier_type if kind else OVERRIDE
+    participant.client_amount = client_amount
+    participant.practitioner_amount = practitioner_amount
+    participant.completed_at = now
+    participant.completed_by = actor
+    participant.save()
+    common = dict(
+        practice_id=session.practice_id, currency=session.practice.currency, session=session, participant=participant,
+        client=participant.client, contact=participant.contact if participant.client_id is None else None,
+        client_name=participant.name, practitioner_id=session.practitioner_id, service_date=service_date, created_by=actor,
+    )
+    services = ", ".join(f"{line.service.cpt_code}" for line in session.session_services.all()) or "Session"
+    ledger.write(kind=EntryKind.CHARGE, amount=client_amount, label=f"{services} · {label}", **common)
+    ledger.write(kind=EntryKind.WAGE, amount=practitioner_amount, label=f"{services} · {label} · {participant.name}", **common)
+
+
+def _session_state(session, clients):
+    statuses = {p.completion_status for p in clients}
+    labels = {p.completion_label for p in clients}
+    if statuses and statuses <= {SessionStatus.CANCELED}:
+        session.status = SessionStatus.CANCELED
+    elif statuses and statuses <= {SessionStatus.MISSED}:
+        session.status = SessionStatus.MISSED
+    elif statuses:
+        session.status = SessionStatus.COMPLETED
+    session.completion_label = labels.pop() if len(labels) == 1 else "Mixed"
+    session.save(update_fields=["status", "completion_label", "updated_at"])
+
+
+@transaction.atomic
+def save_session(*, practice, actor, membership, session: Session, outcomes: dict[int, Outcome]) -> Session:
+    """Save one session: ``outcomes`` maps client participant ids to their outcome."""
+    session = (Session.objects.select_for_update().select_related("practice").prefetch_related("session_services__service")
+               .get(pk=session.pk, practice=practice))
+    clients = list(session.participants.filter(is_client=True).select_related("contact").order_by("pk"))
+    if not clients:
+        raise ValidationError("This session has no client to save an outcome for.")
+    missing = [p for p in clients if p.pk not in outcomes]
+    if missing:
+        raise ValidationError(f"Choose an outcome for {missing[0].name}.")
+    for outcome in outcomes.values():
+        _check(practice, membership, outcome)
+    base = base_amounts(session)
+    now = timezone.now()
+    service_date = session.start.astimezone(zoneinfo.ZoneInfo(practice.time_zone)).date()
+    for participant in clients:
+        _save_participant(session, participant, outcomes[participant.pk], base, actor=actor, now=now, service_date=service_date)
+    _session_state(session, clients)
+    return session
+
+
+def save_sessions(*, practice, actor, membership, sessions, outcome: Outcome) -> int:
+    """Bulk save: every client of every session gets the same outcome, in one transaction."""
+    saved = 0
+    with transaction.atomic():
+        for session in sessions:
+            clients = session.participants.filter(is_client=True).values_list("pk", flat=True)
+            if not clients:
+                continue
+            save_session(practice=practice, actor=actor, membership=membership, session=session,
+                         outcomes={pk: outcome for pk in clients})
+            saved += 1
+    return saved
+
+
+def outcome_from_choice(practice, choice: str, client_amount=None, practitioner_amount=None) -> Outcome:
+    """Turn a form's option value into an Outcome (a type id, or 'override')."""
+    if choice == OVERRIDE:
+        return Outcome(None, client_amount, practitioner_amount)
+    kind = CompletionType.objects.filter(practice=practice, enabled=True, pk=int(choice) if str(choice).isdigit() else -1).first()
+    if kind is None:
+        raise ValidationError("Choose one of the completion options.")
+    return Outcome(kind)
+
+
+__all__ = ["Participant"]
