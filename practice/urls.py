@@ -15,5 +15,6 @@ urlpatterns = [
     path("settings/rooms/new/", views.room_edit, name="room_add"),
     path("settings/rooms/<int:pk>/", views.room_edit, name="room_edit"),
     path("", include("sessions_app.urls")),
+    path("billing/", include("billing.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -43,3 +43,9 @@ urlpatterns += [
     path("closures/new/", views.closure_add, name="closure_add"),
     path("closures/<int:pk>/delete/", views.closure_delete, name="closure_delete"),
 ]
+
+urlpatterns += [
+    path("sessions/<int:pk>/save/", views.session_save, name="session_save"),
+    path("sessions/<int:pk>/popup/", views.session_popup, name="session_popup"),
+    path("sessions/bulk-save/", views.bulk_save, name="bulk_save"),
+]

@@ -1,0 +1,29 @@
+from django.urls import path, register_converter
+
+from billing import views
+
+
+class AccountKind:
+    """``u`` for a client user's account, ``c`` for a contact without an account."""
+
+    regex = "[uc]"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(AccountKind, "account")
+
+app_name = "billing"
+
+urlpatterns = [
+    path("clients/", views.client_list, name="clients"),
+    path("clients/<account:kind><int:pk>/", views.client_account, name="client_account"),
+    path("clients/<account:kind><int:pk>/invoice/", views.invoice, name="invoice"),
+    path("clients/<account:kind><int:pk>/invoice.pdf", views.invoice_pdf, name="invoice_pdf"),
+    path("wages/", views.wages, name="wages"),
+    path("my/balance/", views.my_balance, name="my_balance"),
+]
