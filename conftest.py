@@ -15,6 +15,22 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _messaging(settings):
+    """Twilio is configured with test credentials and an address where nothing listens:
+    no test reaches the network. Celery tasks run in-process unless a test starts a worker."""
+    from practice.celery import app
+
+    settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    settings.TWILIO_FROM_NUMBER = "+15005550006"
+    settings.TWILIO_API_BASE = "http://127.0.0.1:9"
+    settings.SITE_URL = "https://practice.example.com"
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 @dataclass
 class Cast:
     practice: object

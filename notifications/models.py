@@ -1,1 +1,86 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
 
+from practice.models import Practice
+
+
+class Kind(models.TextChoices):
+    INVITE = "invite", "Invitation"
+    RESCHEDULE = "reschedule", "Session moved"
+    CANCEL = "cancel", "Session canceled"
+    REMINDER = "reminder", "Reminder"
+    NOTICE = "notice", "Notice"
+    PAYMENT_RECEIVED = "payment_received", "Payment received"
+    BOOKING_REQUESTED = "booking_requested", "Booking requested"
+    BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "Text message"
+
+
+class State(models.TextChoices):
+    PENDING = "pending", "Queued"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Withdrawn"
+
+
+# The order a message's state may move in; a status callback never moves it back.
+STATE_RANK = {State.PENDING: 0, State.SENT: 1, State.DELIVERED: 2, State.FAILED: 2, State.CANCELED: 3}
+
+
+class Notification(models.Model):
+    """One message in the outbox (DESIGN.md invariant 5).
+
+    Written in the same transaction as the change that causes it, delivered by
+    Celery. ``dedupe_key`` makes writing it twice impossible; a row leaves
+    PENDING only inside the transaction that delivered it, so a message marked
+    sent is never sent again.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="notifications")
+    session = models.ForeignKey("sessions_app.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    participant = models.ForeignKey("sessions_app.Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
+    recipient_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    to_address = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    attach_ics = models.BooleanField(default=False)
+    # The session start the message speaks of; a message about an old time is withdrawn, not sent.
+    about_start = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    provider_id = models.CharField(max_length=100, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["due_at"], condition=Q(state="pending"), name="notification_pending_due")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.get_channel_display()} to {self.to_address} ({self.get_state_display()})"
+
+
+class StatusEvent(models.Model):
+    """A delivery status reported by the provider (Twilio callback), recorded once."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="status_events")
+    status = models.CharField(max_length=20)
+    error_code = models.CharField(max_length=20, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notification", "status"], name="one_event_per_status")]

@@ -124,6 +124,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "extend-never-ending-series": {"task": "sessions_app.tasks.extend_never_ending_series", "schedule": 6 * 3600},
+    "deliver-due-notifications": {"task": "notifications.tasks.dispatch_due", "schedule": 60},
 }
 
 # --- Auth -------------------------------------------------------------------
@@ -186,6 +187,8 @@ STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "")  # only for a loopback stub
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -16,5 +16,6 @@ urlpatterns = [
     path("settings/rooms/<int:pk>/", views.room_edit, name="room_edit"),
     path("", include("sessions_app.urls")),
     path("billing/", include("billing.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from billing import ledger
 from billing.models import EntryKind
+from notifications import outbox
+from notifications.models import Kind
 from practice.models import OFFICE_ROLES, PractitionerWage, WageKind
 from sessions_app.models import CompletionType, ModifierType, Participant, Session, SessionStatus
 
@@ -143,6 +145,8 @@ def _session_state(session, clients):
         session.status = SessionStatus.COMPLETED
     session.completion_label = labels.pop() if len(labels) == 1 else "Mixed"
     session.save(update_fields=["status", "completion_label", "updated_at"])
+    # A saved session gets no more reminders; a canceled one no message about it at all.
+    outbox.withdraw(session, kinds=[Kind.REMINDER, Kind.INVITE, Kind.RESCHEDULE])
 
 
 @transaction.atomic

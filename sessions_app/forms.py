@@ -198,7 +198,15 @@ class ParticipantForm(InviteFieldsMixin, forms.Form):
         return contact
 
     def clean(self):
-        return self.clean_invite_fields(super().clean())
+        cleaned = self.clean_invite_fields(super().clean())
+        if cleaned.get("invite_method") == InviteMethod.TEXT and not sms_configured():
+            self.add_error("invite_method", "Text messages are not set up for this practice yet. Choose an e-mail "
+                                            "invitation, or “System should not send invite”.")
+        return cleaned
+
+
+def sms_configured() -> bool:
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM_NUMBER)
 
 
 class BaseRowFormSet(forms.BaseFormSet):

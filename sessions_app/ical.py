@@ -199,3 +199,32 @@ def render_feed(practice, sessions, host) -> str:
         lines.extend(event_lines(session, host))
     lines.append("END:VCALENDAR")
     return "".join(fold_line(line) + CRLF for line in lines)
+
+
+def invite_ics(session, participant) -> str:
+    """A one-event calendar for a participant's invitation e-mail (METHOD:REQUEST).
+
+    The participant sees the host and the practice, not other participants.
+    The UID is stable per session and participant, so a reschedule updates the
+    event the participant already has, by SEQUENCE (seconds since the session was created).
+    """
+    from django.conf import settings
+
+    host = settings.SITE_URL.split("//")[-1].split("/")[0]
+    status = "CANCELLED" if session.status == SessionStatus.CANCELED else "CONFIRMED"
+    sequence = int((session.updated_at - session.created_at).total_seconds())
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:REQUEST",
+        "BEGIN:VEVENT",
+        f"UID:{escape_text(f'session-{session.pk}-participant-{participant.pk}@{host}')}",
+        f"SEQUENCE:{sequence}",
+        f"DTSTAMP:{format_utc(timezone.now())}",
+        f"DTSTART:{format_utc(session.start)}",
+        f"DTEND:{format_utc(session.end)}",
+        f"SUMMARY:{escape_text(f'Session with {session.practitioner} ({session.practice.name})')}",
+        f"LOCATION:{escape_text(location(session))}",
+        f"STATUS:{status}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "".join(fold_line(line) + CRLF for line in lines)

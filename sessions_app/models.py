@@ -358,3 +358,9 @@ class Participant(models.Model):
     @property
     def invite_not_used(self) -> bool:
         return self.invite_method == InviteMethod.NONE
+
+    @property
+    def invite_state(self):
+        """The state of the latest invitation (needs the ``invite_messages`` prefetch), or None."""
+        messages = getattr(self, "invite_messages", None)
+        return messages[0] if messages else None

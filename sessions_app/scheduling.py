@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
+from notifications import outbox
 from practice.models import DeliveryMethod, Practice, Room, Service
 from sessions_app.models import Contact, Participant, Session, SessionKind, SessionService, SessionStatus, new_access_code
 
@@ -108,7 +109,7 @@ def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session
         for index, (service, price) in enumerate(data.services)
     )
     _remember_contacts(practice, actor, data.participants)
-    Participant.objects.bulk_create(
+    created = Participant.objects.bulk_create(
         Participant(
             session=session,
             name=p.name,
@@ -122,17 +123,19 @@ def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session
         )
         for p in data.participants
     )
+    outbox.invite(session, created)
     return session
 
 
 @transaction.atomic
-def update_session(*, practice: Practice, actor, session: Session, data: SessionData) -> Session:
+def update_session(*, practice: Practice, actor, session: Session, data: SessionData, notify: bool = True) -> Session:
     """Change a session's time, people, room and services; refuse overlaps like ``schedule_session``.
 
     Participants carrying the ``id`` of one of the session's participants are
     updated in place; the others are added, and those left out are removed.
     """
     session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
+    old_start = session.start
     session.practitioner = data.practitioner
     session.room = data.room
     session.start = data.start
@@ -151,28 +154,40 @@ def update_session(*, practice: Practice, actor, session: Session, data: Session
 
     _remember_contacts(practice, actor, data.participants)
     existing = {p.pk: p for p in session.participants.all()}
-    kept = set()
+    kept, added = [], []
     for p in data.participants:
         row = existing.get(p.id) if p.id else None
         if row is None:
             row = Participant(session=session)
+            added.append(row)
         else:
-            kept.add(row.pk)
+            kept.append(row)
         for name in ("name", "invite_method", "email", "phone", "time_zone", "contact", "client", "is_client"):
             setattr(row, name, getattr(p, name))
         row.save()
-    session.participants.filter(pk__in=[pk for pk in existing if pk not in kept]).delete()
+    removed = [p for pk, p in existing.items() if p not in kept]
+    outbox.withdraw(session, removed)
+    session.participants.filter(pk__in=[p.pk for p in removed]).delete()
+    if session.start != old_start:
+        if notify:
+            outbox.reschedule(session, old_start, kept)
+        else:
+            outbox.withdraw(session, kept)
+            for participant in kept:
+                outbox.schedule_reminders(session, participant)
+    outbox.invite(session, added)
     return session
 
 
 @transaction.atomic
-def cancel_session(*, practice: Practice, actor, session: Session) -> Session:
+def cancel_session(*, practice: Practice, actor, session: Session, message: str = "", notify: bool = True) -> Session:
     """Cancel a scheduled session; its time is free again for the practitioner and room."""
     session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
     if session.status != SessionStatus.SCHEDULED:
         raise ValidationError("Only a scheduled session can be canceled.", code="not_scheduled")
     session.status = SessionStatus.CANCELED
     session.save(update_fields=["status", "updated_at"])
+    outbox.cancel(session, list(session.participants.all()), message=message, notify=notify)
     return session
 
 
@@ -191,6 +206,9 @@ def move_session(*, practice: Practice, actor, session: Session, start: datetime
         raise ValidationError("Only a scheduled session can be moved.", code="not_scheduled")
     if end <= start:
         raise ValidationError("A session must end after it starts.", code="bad_range")
+    old_start = session.start
     session.start, session.end = start, end
     _save_with_unique_code(session)
+    if start != old_start:
+        outbox.reschedule(session, old_start, list(session.participants.all()))
     return session

@@ -15,6 +15,7 @@ import recurrence
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from notifications import outbox
 from practice.models import Room, Service
 from sessions_app import closures as closure_rules
 from sessions_app.forms import wall_time_to_aware
@@ -167,7 +168,7 @@ def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple
             SessionService(session=session, service=services[sid], price=Decimal(price), position=i)
             for i, (sid, price) in enumerate(series.services) if sid in services
         )
-        Participant.objects.bulk_create(
+        people = Participant.objects.bulk_create(
             Participant(
                 session=session, name=p["name"], invite_method=p["invite_method"], email=p.get("email", ""),
                 phone=p.get("phone", ""), time_zone=p["time_zone"], is_client=p.get("is_client", True),
@@ -175,6 +176,8 @@ def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple
             )
             for p in series.participants
         )
+        for participant in people:
+            outbox.schedule_reminders(session, participant)
         made.append(session)
     if refused:
         series.skipped_days = sorted(set(series.skipped_days) | set(refused))
@@ -235,7 +238,17 @@ def create_series(*, practice, actor, data, repeat: dict, today: date):
     series.skipped_days = flagged
     series.save()
     made, refused = materialise(series, days, actor=actor)
+    if made:
+        first = made[0]
+        outbox.invite(first, list(first.participants.all()), recurrence=recurrence_text(series))
     return series, made, sorted(set(flagged) | set(refused))
+
+
+def recurrence_text(series: SessionSeries) -> str:
+    ends = (f", {series.count} sessions" if series.count else f", until {series.until:%b %d, %Y}" if series.until else "")
+    if series.preset == "custom":
+        return f"{series.rule.rrules[0].to_text()}{ends}" if series.rule.rrules else ends.lstrip(", ")
+    return f"{series.get_preset_display()}{ends}"
 
 
 @transaction.atomic
@@ -268,6 +281,8 @@ def cancel_in_series(*, practice, actor, session: Session, scope: str) -> int:
     for target in targets:
         target.status = SessionStatus.CANCELED
         target.save(update_fields=["status", "updated_at"])
+        # One notice, for the session the host canceled from; the others just lose their reminders.
+        outbox.cancel(target, list(target.participants.all()), notify=target.pk == session.pk)
     if session.series_id and scope in ("following", "all"):
         series = SessionSeries.objects.select_for_update().get(pk=session.series_id)
         if scope == "all":
@@ -303,7 +318,7 @@ def update_in_series(*, practice, actor, session: Session, data, scope: str) -> 
             people = [ParticipantData(**{**p.__dict__, "id": None, "save_as_contact": False}) for p in data.participants]
             moved = type(data)(**{**data.__dict__, "start": wall_time_to_aware(day, wall, data.time_zone), "participants": people})
             try:
-                update_session(practice=practice, actor=actor, session=target, data=moved)
+                update_session(practice=practice, actor=actor, session=target, data=moved, notify=False)
             except SchedulingConflict as conflict:
                 raise SchedulingConflict(f"On {day:%a %b %d, %Y}: {conflict.message}", code="conflict") from conflict
         count += 1

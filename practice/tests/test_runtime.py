@@ -19,14 +19,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.integration
 def test_a_real_celery_worker_runs_a_task():
+    from practice.celery import app
+
+    app.conf.task_always_eager = False  # this test is about the real worker
+    queue = f"test-{uuid.uuid4().hex[:8]}"  # only this test's worker listens here
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "practice", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--without-gossip", "--without-mingle", "-Q", "celery", "-n", f"test-{uuid.uuid4().hex[:8]}@%h"],
+         "--without-gossip", "--without-mingle", "-Q", queue, "-n", f"{queue}@%h"],
         cwd=ROOT, env={**os.environ}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
         token = uuid.uuid4().hex
-        assert ping.delay(token).get(timeout=60) == f"pong:{token}"
+        result = ping.apply_async(args=[token], queue=queue)
+        assert result.get(timeout=60) == f"pong:{token}"
+        assert result.state == "SUCCESS" and result.backend.get_task_meta(result.id)["status"] == "SUCCESS"
     finally:
         worker.send_signal(signal.SIGTERM)
         try:

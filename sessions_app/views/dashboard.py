@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 
+from notifications.models import Kind, Notification
 from practice import access as practice_access
 from sessions_app import access
 from sessions_app.forms import TIME_CHOICES
@@ -19,9 +20,13 @@ def dashboard(request):
     sessions = access.sessions_visible_to(request).filter(end__gte=now).exclude(status=SessionStatus.CANCELED)
     if not request.membership.is_office:
         sessions = sessions.filter(practitioner=request.user)
+    invites = Notification.objects.filter(kind=Kind.INVITE).order_by("-created_at")
     sessions = (
         sessions.select_related("room", "practitioner")
-        .prefetch_related("participants", "session_services__service")
+        .prefetch_related(
+            "participants", "session_services__service",
+            Prefetch("participants__notifications", queryset=invites, to_attr="invite_messages"),
+        )
         .order_by("start")[:DASHBOARD_LIMIT]
     )
     local_now = timezone.localtime(now)

@@ -1,0 +1,94 @@
+"""Loopback stand-ins for the providers, for tests and benchmarks (no network here).
+
+``TwilioStub`` answers the Messages API the way Twilio does, so the real SDK
+runs unchanged with ``TWILIO_API_BASE`` pointed at it. ``SmtpSink`` is a real
+SMTP server (aiosmtpd) that keeps what it receives.
+"""
+import json
+import threading
+import uuid
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+
+class TwilioStub:
+    def __init__(self, fail_with: int | None = None):
+        self.messages = []
+        self.fail_with = fail_with
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                form = {k: v[0] for k, v in parse_qs(body).items()}
+                if stub.fail_with:
+                    payload = {"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": stub.fail_with}
+                    self._answer(stub.fail_with, payload)
+                    return
+                sid = "SM" + uuid.uuid4().hex
+                stub.messages.append({"sid": sid, "path": self.path, **form})
+                self._answer(201, {"sid": sid, "status": "queued", "to": form.get("To"), "from": form.get("From"),
+                                   "body": form.get("Body"), "account_sid": self.path.split("/")[3]})
+
+            def _answer(self, status, payload):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server on loopback; ``delay`` seconds are spent before each message is accepted."""
+
+    def __init__(self, delay: float = 0.0):
+        from aiosmtpd.controller import Controller
+
+        self.messages = []
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                import asyncio
+                from email import message_from_bytes
+
+                if sink.delay:
+                    await asyncio.sleep(sink.delay)
+                message = message_from_bytes(envelope.content)
+                with sink.lock:
+                    sink.messages.append(message)
+                return "250 Message accepted for delivery"
+
+        self.delay = delay
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def message_ids(self) -> Counter:
+        with self.lock:
+            return Counter(m["Message-ID"] for m in self.messages)
+
+    def close(self):
+        self.controller.stop()
