@@ -49,3 +49,8 @@ urlpatterns += [
     path("sessions/<int:pk>/popup/", views.session_popup, name="session_popup"),
     path("sessions/bulk-save/", views.bulk_save, name="bulk_save"),
 ]
+
+urlpatterns += [
+    path("sessions/cancellations/", views.cancellations, name="cancellations"),
+    path("sessions/cancellations/preview/", views.cancellations_preview, name="cancellations_preview"),
+]
