@@ -99,6 +99,8 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {"default": embedded.postgres_settings(VAR_DIR)}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+if os.environ.get("DATABASE_NAME"):  # e.g. a worker started by a test, on the test database
+    DATABASES["default"]["NAME"] = os.environ["DATABASE_NAME"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url(VAR_DIR)
