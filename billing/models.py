@@ -55,3 +55,45 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount} {self.currency}: {self.label}"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event, stored once by its id and processed by Celery."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    practice = models.ForeignKey(Practice, null=True, on_delete=models.SET_NULL, related_name="stripe_events")
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"
+
+
+class Payment(models.Model):
+    """A successful Stripe payment for a participant (recorded from Stripe's event, not the browser)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="payments")
+    participant = models.ForeignKey("sessions_app.Participant", on_delete=models.PROTECT, related_name="payments")
+    payment_intent = models.CharField(max_length=100, unique=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.amount} {self.currency} ({self.payment_intent})"
+
+
+class Refund(models.Model):
+    """A refund as Stripe reported it; recorded once by its id."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    refund_id = models.CharField(max_length=100, unique=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)

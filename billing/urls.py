@@ -27,3 +27,13 @@ urlpatterns = [
     path("wages/", views.wages, name="wages"),
     path("my/balance/", views.my_balance, name="my_balance"),
 ]
+
+from billing import payment_views  # noqa: E402
+
+urlpatterns += [
+    path("pay/<str:token>/", payment_views.pay, name="pay"),
+    path("pay/<str:token>/done/", payment_views.pay_done, name="pay_done"),
+    path("stripe/webhook/<slug:slug>/", payment_views.stripe_webhook, name="stripe_webhook"),
+    path("payments/<int:pk>/refund/", payment_views.refund, name="refund"),
+    path("settings/stripe/", payment_views.stripe_settings, name="stripe_settings"),
+]

@@ -39,7 +39,13 @@ def join_url(session):
 def _context(session, participant, **extra):
     start = local_start(session, participant.time_zone)
     end = session.end.astimezone(start.tzinfo)
+    pay_url = ""
+    if participant.payment_state == "required":
+        from billing.payments import payment_url
+
+        pay_url = payment_url(participant)
     return {
+        "pay_url": pay_url,
         "practice": session.practice, "session": session, "participant": participant, "host": session.practitioner,
         "start": start, "end": end, "zone": participant.time_zone, "zone_abbr": start.strftime("%Z"),
         "join_url": join_url(session), "site_url": settings.SITE_URL, **extra,
@@ -146,3 +152,28 @@ def notice(session, participants, *, message):
     stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
     for participant in participants:
         write(session, participant, Kind.NOTICE, message=message, key=f"notice:{participant.pk}:{stamp}")
+
+
+def payment_received(payment):
+    """Tell the host a participant paid (once per payment)."""
+    participant = payment.participant
+    session = participant.session
+    host = session.practitioner
+    if not host.email:
+        return None
+    zone = zoneinfo.ZoneInfo(host.time_zone)
+    context = {"payment": payment, "participant": participant, "session": session, "host": host, "practice": session.practice,
+               "start": session.start.astimezone(zone), "zone": host.time_zone, "site_url": settings.SITE_URL}
+    with timezone.override(zone):
+        subject = " ".join(_plain("notifications/email/payment_received_subject.txt", context).split())
+        text = _plain("notifications/email/payment_received.txt", context)
+        html = render_to_string("notifications/email/payment_received.html", context)
+    notification, created = Notification.objects.get_or_create(
+        dedupe_key=f"payment_received:{payment.pk}",
+        defaults=dict(practice_id=session.practice_id, session=session, participant=participant, recipient_user=host,
+                      kind=Kind.PAYMENT_RECEIVED, channel=Channel.EMAIL, to_address=host.email, subject=subject,
+                      body_text=text, body_html=html, due_at=timezone.now()),
+    )
+    if created:
+        _queue_on_commit(notification)
+    return notification

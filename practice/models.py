@@ -26,10 +26,24 @@ class Practice(models.Model):
     support_name = models.CharField(max_length=120, blank=True, help_text="Tech support, for orientation sessions.")
     support_email = models.EmailField(blank=True)
     support_phone = models.CharField(max_length=20, blank=True)
+    # Stripe: either a Connect account under the platform keys (STRIPE_SECRET_KEY in the
+    # environment), or the practice's own keys. Secrets are never shown back in full.
+    stripe_account_id = models.CharField(max_length=40, blank=True)
+    stripe_secret_key = models.CharField(max_length=200, blank=True)
+    stripe_publishable_key = models.CharField(max_length=200, blank=True)
+    stripe_webhook_secret = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
         return self.name
+
+    @property
+    def stripe_ready(self) -> bool:
+        from django.conf import settings
+
+        own_keys = bool(self.stripe_secret_key and self.stripe_webhook_secret)
+        connected = bool(self.stripe_account_id and settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+        return own_keys or connected
 
 
 class UserManager(BaseUserManager):

@@ -183,10 +183,18 @@ class ParticipantForm(InviteFieldsMixin, forms.Form):
     time_zone = TimeZoneField(label="Participant Time Zone")
     save_contact = forms.BooleanField(label="Save to my contacts", required=False)
     is_client = forms.BooleanField(required=False, initial=True, widget=forms.HiddenInput)
+    require_payment = forms.BooleanField(label="Require payment", required=False)
+    payment_service = forms.ModelChoiceField(label="Service", queryset=Service.objects.none(), required=False,
+                                             empty_label="Choose an Account Service")
+    payment_amount = forms.DecimalField(label="Payment Required ($)", max_digits=10, decimal_places=2, required=False,
+                                        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}))
 
-    def __init__(self, *args, contacts, **kwargs):
+    def __init__(self, *args, contacts, payment_services=None, **kwargs):
         self.contacts = contacts
         super().__init__(*args, **kwargs)
+        self.payments_enabled = payment_services is not None
+        if self.payments_enabled:
+            self.fields["payment_service"].queryset = payment_services
 
     def clean_contact(self):
         contact_id = self.cleaned_data.get("contact")
@@ -199,6 +207,17 @@ class ParticipantForm(InviteFieldsMixin, forms.Form):
 
     def clean(self):
         cleaned = self.clean_invite_fields(super().clean())
+        if cleaned.get("require_payment"):
+            if not self.payments_enabled:
+                self.add_error("require_payment", "Payments are not set up for this practice.")
+            elif not cleaned.get("payment_service") and "payment_service" not in self.errors:
+                self.add_error("payment_service", "Choose the service the payment is for.")
+            elif cleaned.get("payment_amount") is None and "payment_amount" not in self.errors:
+                cleaned["payment_amount"] = cleaned["payment_service"].price
+            if cleaned.get("payment_amount") is not None and cleaned["payment_amount"] <= 0:
+                self.add_error("payment_amount", "The payment must be more than 0.")
+        else:
+            cleaned["payment_service"], cleaned["payment_amount"] = None, None
         if cleaned.get("invite_method") == InviteMethod.TEXT and not sms_configured():
             self.add_error("invite_method", "Text messages are not set up for this practice yet. Choose an e-mail "
                                             "invitation, or “System should not send invite”.")

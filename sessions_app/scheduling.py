@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 
 from notifications import outbox
 from practice.models import DeliveryMethod, Practice, Room, Service
-from sessions_app.models import Contact, Participant, Session, SessionKind, SessionService, SessionStatus, new_access_code
+from sessions_app.models import Contact, Participant, PaymentState, Session, SessionKind, SessionService, SessionStatus, new_access_code
 
 CONFLICT_MESSAGES = {
     "no_double_booking_practitioner": "The practitioner already has a session at that time.",
@@ -38,6 +38,8 @@ class ParticipantData:
     is_client: bool = True
     id: int | None = None
     save_as_contact: bool = False
+    payment_service: object = None
+    payment_amount: Decimal | None = None
 
 
 @dataclass
@@ -120,6 +122,9 @@ def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session
             contact=p.contact,
             client=p.client,
             is_client=p.is_client,
+            payment_service=p.payment_service,
+            payment_amount=p.payment_amount,
+            payment_state=PaymentState.REQUIRED if p.payment_amount else PaymentState.NOT_REQUIRED,
         )
         for p in data.participants
     )
@@ -164,6 +169,9 @@ def update_session(*, practice: Practice, actor, session: Session, data: Session
             kept.append(row)
         for name in ("name", "invite_method", "email", "phone", "time_zone", "contact", "client", "is_client"):
             setattr(row, name, getattr(p, name))
+        if row.payment_state in (PaymentState.NOT_REQUIRED, PaymentState.REQUIRED):  # paid ones keep their terms
+            row.payment_service, row.payment_amount = p.payment_service, p.payment_amount
+            row.payment_state = PaymentState.REQUIRED if p.payment_amount else PaymentState.NOT_REQUIRED
         row.save()
     removed = [p for pk, p in existing.items() if p not in kept]
     outbox.withdraw(session, removed)

@@ -19,12 +19,15 @@ def _forms(request, *, session=None, initial=None, participants=None, services=N
     data = request.POST if request.method == "POST" else None
     contacts = access.contacts_visible_to(request)
     service_formset = ServiceFormSet(data, prefix="services", initial=services, form_kwargs={"practice": request.practice})
+    payable = Service.objects.filter(practice=request.practice, is_active=True)
+    payment_services = payable if request.practice.stripe_ready else None
     if services is None:
         service_formset.extra = 1
     return (
         SessionForm(data, request=request, session=session, initial=initial),
         service_formset,
-        ParticipantFormSet(data, prefix="participants", initial=participants, form_kwargs={"contacts": contacts}),
+        ParticipantFormSet(data, prefix="participants", initial=participants,
+                           form_kwargs={"contacts": contacts, "payment_services": payment_services}),
     )
 
 
@@ -41,6 +44,7 @@ def _session_data(form, services, participants):
                 email=row["email"], phone=row["phone"], contact=row.get("contact"),
                 client=row["contact"].client if row.get("contact") else None,
                 is_client=row.get("is_client", True), save_as_contact=row.get("save_contact", False),
+                payment_service=row.get("payment_service"), payment_amount=row.get("payment_amount"),
             )
             for row in participants.rows()
         ],
@@ -152,7 +156,8 @@ def session_edit(request, pk):
     service_rows = [{"service": line.service_id, "price": line.price} for line in session.session_services.all()]
     people = [
         {"id": p.pk, "contact": p.contact_id, "name": p.name, "invite_method": p.invite_method, "email": p.email,
-         "phone": p.phone, "time_zone": p.time_zone, "is_client": p.is_client}
+         "phone": p.phone, "time_zone": p.time_zone, "is_client": p.is_client, "require_payment": bool(p.payment_amount),
+         "payment_service": p.payment_service_id, "payment_amount": p.payment_amount}
         for p in session.participants.all()
     ]
     form, services, participants = _forms(request, session=session, initial=initial, participants=people, services=service_rows)

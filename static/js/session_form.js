@@ -36,7 +36,29 @@
     if (input) input.focus();
   }
 
+  function togglePayment(row, on) {
+    row.querySelector(".require-payment").checked = on;
+    row.querySelector(".require-payment-link").hidden = on;
+    row.querySelector(".payment-fields").hidden = !on;
+    if (on) {
+      const service = row.querySelector("select[name$='-payment_service']");
+      if (service && !service.value && service.options.length > 1) { service.selectedIndex = 1; fillPaymentAmount(row); }
+    }
+  }
+
+  function fillPaymentAmount(row) {
+    const service = row.querySelector("select[name$='-payment_service']");
+    const amount = row.querySelector("input[name$='-payment_amount']");
+    if (service && amount && prices[service.value] !== undefined) amount.value = prices[service.value];
+  }
+
   form.addEventListener("click", function (event) {
+    const requireLink = event.target.closest(".require-payment-link, .no-payment-link");
+    if (requireLink) {
+      event.preventDefault();
+      togglePayment(requireLink.closest(".participant-row"), requireLink.classList.contains("require-payment-link"));
+      return;
+    }
     const add = event.target.closest("[data-add-row]");
     if (add) {
       event.preventDefault();
@@ -64,6 +86,7 @@
   form.addEventListener("change", function (event) {
     const target = event.target;
     if (target.matches("select[name$='-invite_method']")) showAddress(target.closest(".participant-row"));
+    if (target.matches("select[name$='-payment_service']")) fillPaymentAmount(target.closest(".participant-row"));
     if (target.matches("select[name^='services-'][name$='-service']")) {
       const price = target.closest(".service-row").querySelector("input[name$='-price']");
       if (price && prices[target.value] !== undefined) price.value = prices[target.value];
