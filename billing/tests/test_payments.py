@@ -221,3 +221,17 @@ def test_stripe_settings_never_show_the_secret_back(login, world):
     assert "sk_test_abcdefghijklmnop1234" not in page and "sk_test_…1234" in page and "whsec_abcdefghijkl5678" not in page
     assert client.post(reverse("billing:stripe_settings"), {"stripe_secret_key": "password"}).status_code == 200
     assert login(world.home.staff).get(reverse("billing:stripe_settings")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_reconcile_command(paying, stub):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    stub.events = [paid_event(paying, event_id="evt_cmd")]
+    out = StringIO()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("stripe_reconcile", "--practice", "home", stdout=out)
+    assert "1 events listed, 1 missing" in out.getvalue()
+    assert Payment.objects.count() == 1
