@@ -235,3 +235,24 @@ def test_reconcile_command(paying, stub):
         call_command("stripe_reconcile", "--practice", "home", stdout=out)
     assert "1 events listed, 1 missing" in out.getvalue()
     assert Payment.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_invite_carries_the_payment_link(world):
+    from sessions_app import scheduling
+    from sessions_app.scheduling import ParticipantData, SessionData
+
+    practice = world.home.practice
+    practice.stripe_secret_key, practice.stripe_webhook_secret = "sk_test_practice", SECRET
+    practice.save()
+    session = scheduling.schedule_session(practice=practice, actor=world.home.practitioner, data=SessionData(
+        practitioner=world.home.practitioner, start=next_weekday_at(10), duration_minutes=50, time_zone="America/New_York",
+        participants=[ParticipantData(name="Pat", invite_method="email", email="pat@example.com", time_zone="America/New_York",
+                                      payment_service=world.home.service, payment_amount=Decimal("120.00"))]))
+    participant = session.participants.get()
+    assert participant.payment_state == PaymentState.REQUIRED
+    invite = Notification.objects.get(participant=participant, kind=Kind.INVITE)
+    link = payments.payment_url(participant).split("/billing/pay/")[0] + "/billing/pay/"
+    assert "Payment required: 120.00 USD" in invite.body_text and link in invite.body_text
+    token = invite.body_text.split("/billing/pay/")[1].split("/")[0]
+    assert payments.participant_for_token(token) == participant
