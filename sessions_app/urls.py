@@ -54,3 +54,5 @@ urlpatterns += [
     path("sessions/cancellations/", views.cancellations, name="cancellations"),
     path("sessions/cancellations/preview/", views.cancellations_preview, name="cancellations_preview"),
 ]
+
+urlpatterns += [path("join/", views.join, name="join")]

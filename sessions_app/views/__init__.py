@@ -6,3 +6,4 @@ from sessions_app.views.lists import open_sessions, session_detail, session_list
 from sessions_app.views.calendar import calendar, calendar_events, closure_add, closure_delete, session_move  # noqa: F401
 from sessions_app.views.completion import bulk_save, session_popup, session_save  # noqa: F401
 from sessions_app.views.cancellations import cancellations, cancellations_preview  # noqa: F401
+from sessions_app.views.join import join  # noqa: F401

@@ -1,0 +1,18 @@
+from django import forms
+from django.shortcuts import render
+
+from sessions_app import joining
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(label="Access Code", max_length=20,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}))
+
+
+def join(request):
+    form = JoinForm(request.POST or None)
+    session = error = None
+    if request.method == "POST" and form.is_valid():
+        session, error = joining.attempt(form.cleaned_data["code"], request.META.get("REMOTE_ADDR", ""))
+    return render(request, "sessions_app/join.html", {"form": form, "session": session, "error": error},
+                  status=429 if error == joining.THROTTLED else 200)
