@@ -110,7 +110,9 @@ def calendar_events(request):
         movable = team and session.status == SessionStatus.SCHEDULED and session.end > now - PAST_GRACE
         events.append({
             "id": session.pk,
-            "title": _title(session, team),
+            # The saved outcome follows the name: "Jamie Rivera · Late Cancel" (a client sees their own).
+            "title": " · ".join(filter(None, [_title(session, team), session.completion_label if team else next(
+                (p.completion_label for p in session.participants.all() if p.client_id == request.user.pk), "")])),
             "start": timezone.localtime(session.start).replace(tzinfo=None).isoformat(),
             "end": timezone.localtime(session.end).replace(tzinfo=None).isoformat(),
             "url": reverse("sessions_app:session_detail", args=[session.pk]),

@@ -10,7 +10,13 @@ from practice import access as practice_access
 from practice.models import Role
 from sessions_app import access, listing
 from sessions_app.closures import mark_closures
+from sessions_app.completion_forms import bulk_choices
 from sessions_app.models import SessionStatus
+
+
+def _bulk_context(request):
+    """The bulk Save bar above a list: its options (computed once per page) and the way back."""
+    return {"bulk_options": bulk_choices(request.practice, request.membership), "bulk_next": request.get_full_path()}
 
 
 @practice_access.team_required
@@ -20,7 +26,7 @@ def session_list(request):
     sessions = listing.filtered_sessions(request, form) if form.is_valid() else access.sessions_visible_to(request).none()
     page = Paginator(sessions, listing.PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = mark_closures(page.object_list, request.practice)
-    return render(request, "sessions_app/session_list.html", {"form": form, "page": page})
+    return render(request, "sessions_app/session_list.html", {"form": form, "page": page, **_bulk_context(request)})
 
 
 @practice_access.team_required
@@ -28,7 +34,7 @@ def open_sessions(request):
     """Past sessions nobody has saved yet, oldest first."""
     page = Paginator(listing.open_sessions(request), listing.PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = mark_closures(page.object_list, request.practice)
-    return render(request, "sessions_app/open_sessions.html", {"page": page, "now": timezone.now()})
+    return render(request, "sessions_app/open_sessions.html", {"page": page, "now": timezone.now(), **_bulk_context(request)})
 
 
 @practice_access.member_required
@@ -43,6 +49,8 @@ def session_detail(request, pk):
         "session": session,
         "is_client": is_client,
         "is_scheduled": session.status == SessionStatus.SCHEDULED,
+        # A saved outcome's wage: office roles and the session's own practitioner only.
+        "show_wages": request.membership.is_office or session.practitioner_id == request.user.pk,
         "services": lines,
         "total": sum((line.price for line in lines), start=Decimal(0)),
         "participants": (

@@ -25,6 +25,29 @@
     }).catch(function () { info.revert(); window.alert("The session could not be moved."); });
   }
 
+  // Clicking a session opens a pop-up (loaded with htmx) instead of leaving the calendar.
+  const modalEl = document.getElementById("session-modal");
+  const modalBody = document.getElementById("session-modal-body");
+  const modal = modalEl && modalBody && window.bootstrap && window.htmx ? window.bootstrap.Modal.getOrCreateInstance(modalEl) : null;
+
+  function popupFailed(detailUrl) {
+    modalBody.innerHTML = '<div class="d-flex justify-content-between gap-2"><p class="mb-2">This session could not be loaded.</p>' +
+      '<button type="button" class="btn-close" data-bs-dismiss="modal" aria-label="Close"></button></div>' +
+      '<a class="btn btn-outline-primary btn-sm" href="' + detailUrl + '">Open its details</a>';
+  }
+
+  function openPopup(info) {
+    if (!modal || !info.event.url) return;  // no pop-up: follow the event's link to the details
+    info.jsEvent.preventDefault();
+    const url = el.dataset.popupUrl.replace("/0/", "/" + info.event.id + "/");
+    modalBody.innerHTML = '<div class="d-flex align-items-center gap-2 text-body-secondary py-3" data-loading>' +
+      '<span class="spinner-border spinner-border-sm" aria-hidden="true"></span> Loading the session…</div>';
+    modal.show();
+    window.htmx.ajax("GET", url, { target: "#session-modal-body", swap: "innerHTML" })
+      .then(function () { if (modalBody.querySelector("[data-loading]")) popupFailed(info.event.url); })
+      .catch(function () { popupFailed(info.event.url); });
+  }
+
   const narrow = window.matchMedia("(max-width: 640px)").matches;
   const calendar = new FullCalendar.Calendar(el, {
     timeZone: "UTC",
@@ -60,6 +83,7 @@
       const minutes = Math.round((info.end - info.start) / 60000);
       newSession({ date: day(info.start), time: clock(info.start), length: minutes });
     },
+    eventClick: openPopup,
     eventDrop: move,
     eventResize: move,
     eventDidMount: function (info) {
