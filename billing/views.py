@@ -1,25 +1,111 @@
-"""Client balances, practitioner wages and invoices (being written)."""
+"""Client balances, practitioner wages and invoices.
+
+Thin views: parse the request, fetch through billing.access (tenant and role
+scoping), build the data with billing.reports, render. A bad period or search
+answers 400 with the form error in plain words.
+"""
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+
+from billing import access, pdf, reports
+from practice import access as practice_access
+from practice.models import Role
 
 
+def _status(*forms_):
+    return 200 if all(form.is_valid() for form in forms_) else 400
+
+
+def _statement_page(request, account, template):
+    form = reports.PeriodForm(request.GET, default=reports.this_year(request.practice))
+    statement = None
+    if form.is_valid():
+        start, end = form.period
+        statement = reports.statement(request.practice, account.lines(request.practice), start, end)
+    return render(request, template, {"account": account, "form": form, "statement": statement}, status=_status(form))
+
+
+@practice_access.team_required
 def client_list(request):
-    raise NotImplementedError
+    """Every account the member may see, with charges, payments and balance; searchable by name."""
+    form = reports.SearchForm(request.GET)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
+    rows = reports.account_summaries(access.account_lines_visible_to(request), search=search)
+    if not form.is_valid():
+        rows = rows.none()
+    page = Paginator(rows, reports.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = reports.summary_rows(page.object_list, request.practice.currency)
+    return render(request, "billing/client_list.html", {"form": form, "page": page, "search": search},
+                  status=_status(form))
 
 
+@practice_access.member_required
 def client_account(request, kind, pk):
-    raise NotImplementedError
+    """One account's lines for a period (this calendar year by default), with totals and the balance."""
+    account = access.client_account_for(request, kind, pk)
+    if request.membership.role == Role.CLIENT:  # only ever their own account (else 404 above)
+        query = request.GET.urlencode()
+        return redirect(reverse("billing:my_balance") + (f"?{query}" if query else ""))
+    return _statement_page(request, account, "billing/client_account.html")
 
 
-def invoice(request, kind, pk):
-    raise NotImplementedError
-
-
-def invoice_pdf(request, kind, pk):
-    raise NotImplementedError
-
-
-def wages(request):
-    raise NotImplementedError
-
-
+@practice_access.role_required(Role.CLIENT)
 def my_balance(request):
-    raise NotImplementedError
+    """A client's own account in this practice: totals, lines and their invoice."""
+    return _statement_page(request, access.own_account(request), "billing/my_balance.html")
+
+
+def _invoice(request, kind, pk):
+    account = access.client_account_for(request, kind, pk)
+    form = reports.PeriodForm(request.GET, default=reports.this_year(request.practice))
+    if not form.is_valid():
+        return account, form, None
+    start, end = form.period
+    return account, form, reports.invoice(request.practice, account, start, end)
+
+
+def _invoice_page(request, account, form, invoice, status=200):
+    back = (reverse("billing:my_balance") if request.membership.role == Role.CLIENT
+            else reverse("billing:client_account", args=[account.kind, account.pk]))
+    return render(request, "billing/invoice.html",
+                  {"account": account, "form": form, "invoice": invoice, "back": back}, status=status)
+
+
+@practice_access.member_required
+def invoice(request, kind, pk):
+    account, form, data = _invoice(request, kind, pk)
+    return _invoice_page(request, account, form, data, status=_status(form))
+
+
+@practice_access.member_required
+def invoice_pdf(request, kind, pk):
+    account, form, data = _invoice(request, kind, pk)
+    if data is None:
+        return _invoice_page(request, account, form, None, status=400)
+    response = HttpResponse(pdf.render_invoice(data), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, data.filename)
+    return response
+
+
+@practice_access.team_required
+def wages(request):
+    """Wages for sessions in a period (this month by default): office roles every practitioner, a practitioner their own."""
+    practitioners = access.practitioners_visible_to(request)
+    extra = {}
+    if request.membership.is_office:
+        extra["practitioner"] = forms.ModelChoiceField(
+            label="Practitioner", required=False, queryset=practitioners, empty_label="All practitioners",
+            error_messages={"invalid_choice": "Choose a practitioner from the list."},
+        )
+    form = reports.PeriodForm(request.GET, default=reports.this_month(request.practice), extra_fields=extra)
+    report = []
+    if form.is_valid():
+        start, end = form.period
+        chosen = form.cleaned_data.get("practitioner") if request.membership.is_office else request.user
+        report = reports.wage_report(request.practice, start, end, practitioner=chosen)
+    context = {"form": form, "report": report, "total": reports.wages_total(report, request.practice.currency)}
+    return render(request, "billing/wages.html", context, status=_status(form))
