@@ -5,6 +5,7 @@ Money recorded here always comes from Stripe's signed events, never from a
 browser redirect or a button click.
 """
 import logging
+import zoneinfo
 from decimal import Decimal
 
 import stripe
@@ -160,7 +161,7 @@ def _record_payment(event, obj):
         label=f"Card payment {intent}"[:120], client=participant.client,
         contact=participant.contact if participant.client_id is None else None, client_name=participant.name,
         practitioner=participant.session.practitioner, session=participant.session, participant=participant,
-        service_date=timezone.localdate(participant.session.start),
+        service_date=_practice_day(participant.session),
     )
     participant.paid_amount += amount
     participant.payment_state = PaymentState.PAID
@@ -171,6 +172,10 @@ def _record_payment(event, obj):
         if _refund_intent(waiting.payload["data"]["object"], waiting.type) == intent:
             _finish(waiting, _record_refunds(waiting, waiting.payload["data"]["object"]))
     return "payment recorded"
+
+
+def _practice_day(session):
+    return session.start.astimezone(zoneinfo.ZoneInfo(session.practice.time_zone)).date()
 
 
 def _refund_intent(obj, kind):
@@ -198,7 +203,7 @@ def _record_refunds(event, obj):
             label=f"Refund {refund['id']}"[:120], client=participant.client,
             contact=participant.contact if participant.client_id is None else None, client_name=participant.name,
             practitioner=participant.session.practitioner, session=participant.session, participant=participant,
-            service_date=timezone.localdate(participant.session.start),
+            service_date=_practice_day(participant.session),
         )
         payment.refunded_amount += amount
         participant.refunded_amount += amount
