@@ -256,3 +256,13 @@ def test_the_invite_carries_the_payment_link(world):
     assert "Payment required: 120.00 USD" in invite.body_text and link in invite.body_text
     token = invite.body_text.split("/billing/pay/")[1].split("/")[0]
     assert payments.participant_for_token(token) == participant
+
+
+@pytest.mark.django_db
+def test_the_session_page_offers_a_refund_for_a_paid_participant(login, paying, client):
+    post(client, paid_event(paying))
+    page = login(paying.session.practitioner).get(reverse("sessions_app:session_detail", args=[paying.session_id])).content.decode()
+    assert "Paid in full 150.00 USD" in page
+    assert reverse("billing:refund", args=[Payment.objects.get().pk]) in page
+    client_page = login(paying.client).get(reverse("sessions_app:session_detail", args=[paying.session_id])).content.decode()
+    assert "Paid in full" in client_page and "Refund" not in client_page

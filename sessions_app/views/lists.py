@@ -41,7 +41,8 @@ def open_sessions(request):
 def session_detail(request, pk):
     """One session. The team sees all of it; a client sees their own part and the public note."""
     session = access.session_for(request, pk)
-    prefetch_related_objects([session], "practitioner", "room", "series", "participants", "session_services__service")
+    prefetch_related_objects([session], "practitioner", "room", "series", "participants", "session_services__service",
+                             "participants__payments")
     mark_closures([session], request.practice)
     is_client = request.membership.role == Role.CLIENT
     lines = list(session.session_services.all())
