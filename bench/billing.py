@@ -37,11 +37,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from bench import seed_large_practice as seeding  # noqa: E402
 from billing.models import LedgerEntry  # noqa: E402
 from practice.models import Membership, Practice, Role, Room, Service, User  # noqa: E402
 from sessions_app import completion  # noqa: E402
 from sessions_app.models import (  # noqa: E402
-    CompletionType, Contact, InviteMethod, Participant, Session, SessionSeries, SessionService,
+    CompletionType, Contact, InviteMethod, Participant, Session, SessionService,
 )
 
 SLUG = "bench-billing"
@@ -50,19 +51,7 @@ PRACTITIONERS = 5
 
 
 def delete_previous(slug=SLUG):
-    """Remove the bench practice; ledger lines first (the ledger refuses DELETE unless purging is on)."""
-    practice = Practice.objects.filter(slug=slug).first()
-    if practice is None:
-        return
-    user_ids = list(Membership.objects.filter(practice=practice).values_list("user_id", flat=True))
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL billing.purge_ledger = 'on'")
-            cursor.execute("DELETE FROM billing_ledgerentry WHERE practice_id = %s", [practice.pk])
-        Session.objects.filter(practice=practice).delete()
-        SessionSeries.objects.filter(practice=practice).delete()
-        practice.delete()
-        User.objects.filter(pk__in=user_ids, email__endswith=f"@{slug}.test").delete()
+    seeding.delete_previous(slug)
 
 
 def unique_codes(count):

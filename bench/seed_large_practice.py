@@ -24,7 +24,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from practice.models import Membership, Practice, Role, Room, Service, User  # noqa: E402
 from sessions_app.models import Contact, InviteMethod, Participant, Session, SessionSeries, SessionService  # noqa: E402
@@ -36,14 +36,24 @@ BATCH = 5000
 
 
 def delete_previous(slug=SLUG):
+    """Remove a bench practice; its ledger lines first (the ledger refuses DELETE unless purging is on)."""
+    from billing.models import Payment, Refund, StripeEvent
+
     practice = Practice.objects.filter(slug=slug).first()
     if practice is None:
         return
     user_ids = list(Membership.objects.filter(practice=practice).values_list("user_id", flat=True))
-    Session.objects.filter(practice=practice).delete()
-    SessionSeries.objects.filter(practice=practice).delete()
-    practice.delete()
-    User.objects.filter(pk__in=user_ids, email__endswith=f"@{slug}.test").delete()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL billing.purge_ledger = 'on'")
+            cursor.execute("DELETE FROM billing_ledgerentry WHERE practice_id = %s", [practice.pk])
+        Refund.objects.filter(payment__practice=practice).delete()
+        Payment.objects.filter(practice=practice).delete()
+        StripeEvent.objects.filter(practice=practice).delete()
+        Session.objects.filter(practice=practice).delete()
+        SessionSeries.objects.filter(practice=practice).delete()
+        practice.delete()
+        User.objects.filter(pk__in=user_ids, email__endswith=f"@{slug}.test").delete()
 
 
 def unique_codes(count):

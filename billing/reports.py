@@ -27,12 +27,11 @@ from django.utils.text import slugify
 
 from billing import ledger
 from billing.models import EntryKind
+from practice.periods import DateRangeMixin
 
 CHARGE_KINDS = (EntryKind.CHARGE, EntryKind.ADJUSTMENT)
 PAYMENT_KINDS = (EntryKind.PAYMENT, EntryKind.REFUND)
 PAGE_SIZE = 50
-EARLIEST_DAY = date(1900, 1, 1)
-LATEST_DAY = date(2999, 12, 31)
 SEPARATOR = " · "
 
 
@@ -98,7 +97,7 @@ def _line_day(practice):
 
 # --- the period form -------------------------------------------------------------------------
 
-class PeriodForm(forms.Form):
+class PeriodForm(DateRangeMixin, forms.Form):
     """From/to dates (inclusive) in the URL; a missing or empty one takes the page's default."""
 
     def __init__(self, query, *, default: tuple[date, date], extra_fields=None):
@@ -116,25 +115,6 @@ class PeriodForm(forms.Form):
         for name, form_field in (extra_fields or {}).items():
             self.fields[name] = form_field
         self.default = default
-
-    def _clean_day(self, name):
-        day = self.cleaned_data.get(name)
-        if day and not EARLIEST_DAY <= day <= LATEST_DAY:
-            raise forms.ValidationError(f"Enter a date between {EARLIEST_DAY.year} and {LATEST_DAY.year}.")
-        return day
-
-    def clean_from(self):
-        return self._clean_day("from")
-
-    def clean_to(self):
-        return self._clean_day("to")
-
-    def clean(self):
-        cleaned = super().clean()
-        first, last = cleaned.get("from"), cleaned.get("to")
-        if first and last and last < first:
-            self.add_error("to", "The “To” date is before the “From” date. Choose a later date.")
-        return cleaned
 
     @property
     def period(self) -> tuple[date, date]:

@@ -4,8 +4,8 @@ practitioner's practitioner field is fixed to themselves."""
 from django import forms
 
 from practice.models import Role, Room, User
+from practice.periods import EARLIEST_DAY, LATEST_DAY
 from sessions_app.cancellation import MAX_DAYS, NOTIFYING, Action
-from sessions_app.listing import EARLIEST_DAY, LATEST_DAY
 
 FILTER_FIELDS = ("first_day", "last_day", "practitioner", "room")
 MESSAGE_MAX = 1000

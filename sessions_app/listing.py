@@ -11,14 +11,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from practice.models import Role, User
+from practice.periods import DateRangeMixin
 from sessions_app import access
 from sessions_app.models import Participant, SessionStatus
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("from", "to", "practitioner", "client", "state")
 # Dates outside this range are refused in plain words (and never overflow datetime).
-EARLIEST_DAY = date(1900, 1, 1)
-LATEST_DAY = date(2999, 12, 31)
 
 
 def with_row_data(sessions):
@@ -31,7 +30,9 @@ def local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone).astimezone(zoneinfo.ZoneInfo("UTC")).astimezone(zone)
 
 
-class SessionFilterForm(forms.Form):
+class SessionFilterForm(DateRangeMixin, forms.Form):
+    inverted_message = "The “To” date is before the “From” date. Choose a later date, or clear one of them."
+
     """The GET form above the session list. Field names are the URL's: from, to, practitioner, client, state."""
 
     def __init__(self, data=None, *, request, **kwargs):
@@ -58,25 +59,6 @@ class SessionFilterForm(forms.Form):
         )
         for name in ("from", "to"):
             self.fields[name].error_messages["invalid"] = "Enter a date like 2030-03-12."
-
-    def _clean_day(self, name):
-        day = self.cleaned_data.get(name)
-        if day and not EARLIEST_DAY <= day <= LATEST_DAY:
-            raise forms.ValidationError(f"Enter a date between {EARLIEST_DAY.year} and {LATEST_DAY.year}.")
-        return day
-
-    def clean_from(self):
-        return self._clean_day("from")
-
-    def clean_to(self):
-        return self._clean_day("to")
-
-    def clean(self):
-        cleaned = super().clean()
-        first, last = cleaned.get("from"), cleaned.get("to")
-        if first and last and last < first:
-            self.add_error("to", "The “To” date is before the “From” date. Choose a later date, or clear one of them.")
-        return cleaned
 
 
 def filter_form(request):
