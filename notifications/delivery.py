@@ -45,6 +45,29 @@ class Twilio:
         return message.sid
 
 
+class ConsoleSms:
+    """Development without Twilio settings: texts are written to the worker's log, like console e-mail."""
+
+    def send(self, notification) -> str:
+        log.info("Text message to %s:\n%s", notification.to_address, notification.body_text)
+        print(f"--- text message to {notification.to_address} ---\n{notification.body_text}\n", flush=True)
+        return f"console-{notification.pk}"
+
+
+class SmsNotConfigured(Exception):
+    """Raised for a text message when Twilio is not set up (outside development)."""
+
+
+def sms_sender():
+    from sessions_app.forms import sms_configured
+
+    if sms_configured():
+        return Twilio()
+    if settings.DEBUG:
+        return ConsoleSms()
+    raise SmsNotConfigured("Text messages are not set up: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER are missing.")
+
+
 class Senders:
     """Connections reused across the messages of one drain."""
 
@@ -59,7 +82,7 @@ class Senders:
 
     def twilio(self):
         if self._twilio is None:
-            self._twilio = Twilio()
+            self._twilio = sms_sender()
         return self._twilio
 
     def close(self):
@@ -124,7 +147,7 @@ def deliver_one(notification_id=None, senders=None) -> str | None:
                 provider_id = _email(notification, senders)
         except Exception as error:  # any provider failure is retried, then recorded
             notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if notification.attempts >= MAX_ATTEMPTS:
+            if notification.attempts >= MAX_ATTEMPTS or isinstance(error, SmsNotConfigured):
                 notification.state = State.FAILED
             else:
                 notification.due_at = now + backoff(notification.attempts)

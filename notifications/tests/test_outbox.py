@@ -239,3 +239,18 @@ def test_text_invites_are_refused_without_twilio_settings(login, world, settings
         {"name": "Tex", "invite_method": "text", "phone": "+13125550142"}])
     response = client.post(reverse("sessions_app:session_new"), data)
     assert "Text messages are not set up" in response.content.decode()
+
+
+def test_without_twilio_texts_go_to_the_console_in_development_and_fail_clearly_in_production(world, settings, capsys):
+    session = schedule(world)
+    sms = messages(session, kind=Kind.INVITE, channel=Channel.SMS).get()
+    settings.TWILIO_ACCOUNT_SID = ""
+    settings.DEBUG = True
+    assert delivery.deliver_one(sms.pk) == "sent"
+    assert "text message to +13125550142" in capsys.readouterr().out
+    reminder = messages(session, kind=Kind.REMINDER, channel=Channel.SMS).first()
+    Notification.objects.filter(pk=reminder.pk).update(due_at=NOW)
+    settings.DEBUG = False
+    assert delivery.deliver_one(reminder.pk) == "failed"
+    reminder.refresh_from_db()
+    assert reminder.state == State.FAILED and "not set up" in reminder.last_error and reminder.attempts == 1
