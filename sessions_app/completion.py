@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import ledger
-from billing.models import EntryKind
+from billing.models import EntryKind, LedgerEntry
 from notifications import outbox
 from notifications.models import Kind
 from practice.models import OFFICE_ROLES, PractitionerWage, WageKind
@@ -110,8 +110,9 @@ def _check(practice, membership, outcome: Outcome):
 
 
 def _save_participant(session, participant, outcome, base, *, actor, now, service_date):
-    for line in ledger.open_entries(participant=participant):
-        ledger.reverse(line, actor=actor)
+    if participant.completed_at is not None:  # saved before: reverse its charge and wage (payments stay)
+        for line in ledger.open_entries(participant=participant, kind__in=[EntryKind.CHARGE, EntryKind.WAGE]):
+            ledger.reverse(line, actor=actor)
     client_amount, practitioner_amount = amounts(session, outcome, base)
     kind = outcome.completion_type
     label = kind.label if kind else OVERRIDE_LABEL
@@ -126,12 +127,14 @@ def _save_participant(session, participant, outcome, base, *, actor, now, servic
     participant.save()
     common = dict(
         practice_id=session.practice_id, currency=session.practice.currency, session=session, participant=participant,
-        client=participant.client, contact=participant.contact if participant.client_id is None else None,
+        client_id=participant.client_id, contact_id=participant.contact_id if participant.client_id is None else None,
         client_name=participant.name, practitioner_id=session.practitioner_id, service_date=service_date, created_by=actor,
     )
     services = ", ".join(f"{line.service.cpt_code}" for line in session.session_services.all()) or "Session"
-    ledger.write(kind=EntryKind.CHARGE, amount=client_amount, label=f"{services} · {label}", **common)
-    ledger.write(kind=EntryKind.WAGE, amount=practitioner_amount, label=f"{services} · {label} · {participant.name}", **common)
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(kind=EntryKind.CHARGE, amount=client_amount, label=f"{services} · {label}", **common),
+        LedgerEntry(kind=EntryKind.WAGE, amount=practitioner_amount, label=f"{services} · {label} · {participant.name}", **common),
+    ])
 
 
 def _session_state(session, clients):
@@ -150,19 +153,29 @@ def _session_state(session, clients):
 
 
 @transaction.atomic
-def save_session(*, practice, actor, membership, session: Session, outcomes: dict[int, Outcome]) -> Session:
-    """Save one session: ``outcomes`` maps client participant ids to their outcome."""
-    session = (Session.objects.select_for_update().select_related("practice").prefetch_related("session_services__service")
-               .get(pk=session.pk, practice=practice))
-    clients = list(session.participants.filter(is_client=True).select_related("contact").order_by("pk"))
+def save_session(*, practice, actor, membership, session: Session, outcomes: dict[int, Outcome] | None = None,
+                 same_for_all: Outcome | None = None, wage_cache: dict | None = None) -> Session:
+    """Save one session: ``outcomes`` maps client participant ids to their outcome
+    (or ``same_for_all`` gives every client the same one)."""
+    session = (Session.objects.select_for_update(of=("self",)).select_related("practice", "room")
+               .prefetch_related("session_services__service").get(pk=session.pk, practice=practice))
+    clients = list(session.participants.filter(is_client=True).order_by("pk"))
     if not clients:
         raise ValidationError("This session has no client to save an outcome for.")
+    if same_for_all is not None:
+        outcomes = {p.pk: same_for_all for p in clients}
     missing = [p for p in clients if p.pk not in outcomes]
     if missing:
         raise ValidationError(f"Choose an outcome for {missing[0].name}.")
     for outcome in outcomes.values():
         _check(practice, membership, outcome)
-    base = base_amounts(session)
+    if wage_cache is not None:
+        if session.practitioner_id not in wage_cache:
+            wage_cache[session.practitioner_id] = {
+                w.service_id: w for w in PractitionerWage.objects.filter(practitioner_id=session.practitioner_id)}
+        base = base_amounts(session, wage_cache[session.practitioner_id])
+    else:
+        base = base_amounts(session)
     now = timezone.now()
     service_date = session.start.astimezone(zoneinfo.ZoneInfo(practice.time_zone)).date()
     for participant in clients:
@@ -174,13 +187,15 @@ def save_session(*, practice, actor, membership, session: Session, outcomes: dic
 def save_sessions(*, practice, actor, membership, sessions, outcome: Outcome) -> int:
     """Bulk save: every client of every session gets the same outcome, in one transaction."""
     saved = 0
+    wage_cache = {}
     with transaction.atomic():
+        _check(practice, membership, outcome)
+        with_clients = set(Participant.objects.filter(session__in=sessions, is_client=True).values_list("session_id", flat=True))
         for session in sessions:
-            clients = session.participants.filter(is_client=True).values_list("pk", flat=True)
-            if not clients:
+            if session.pk not in with_clients:
                 continue
             save_session(practice=practice, actor=actor, membership=membership, session=session,
-                         outcomes={pk: outcome for pk in clients})
+                         same_for_all=outcome, wage_cache=wage_cache)
             saved += 1
     return saved
 

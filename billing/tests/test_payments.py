@@ -266,3 +266,20 @@ def test_the_session_page_offers_a_refund_for_a_paid_participant(login, paying, 
     assert reverse("billing:refund", args=[Payment.objects.get().pk]) in page
     client_page = login(paying.client).get(reverse("sessions_app:session_detail", args=[paying.session_id])).content.decode()
     assert "Paid in full" in client_page and "Refund" not in client_page
+
+
+@pytest.mark.django_db
+def test_re_saving_a_session_never_reverses_the_clients_payment(client, paying):
+    from sessions_app import completion
+    from sessions_app.models import CompletionType, SessionService
+
+    SessionService.objects.create(session=paying.session, service=paying.payment_service, price=Decimal("150.00"))
+    post(client, paid_event(paying))
+    membership = paying.session.practitioner.memberships.get()
+    for label in ("Completed", "Canceled"):
+        kind = CompletionType.objects.get(practice=paying.session.practice, label=label)
+        completion.save_session(practice=paying.session.practice, actor=membership.user, membership=membership,
+                                session=paying.session, same_for_all=completion.Outcome(kind))
+    payment_lines = LedgerEntry.objects.filter(kind=EntryKind.PAYMENT)
+    assert list(payment_lines.values_list("amount", flat=True)) == [Decimal("-150.00")]
+    assert not payment_lines.filter(reversed_by__isnull=False).exists()
