@@ -2,12 +2,11 @@
 Refunds, List Events), for tests and benchmarks: the real stripe-python SDK runs
 unchanged with STRIPE_API_BASE pointed here. localstripe has no Checkout Sessions.
 """
-import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from notifications.stubs import JsonHandler, LoopbackServer
 
 
 def _nest(form: dict) -> dict:
@@ -22,13 +21,15 @@ def _nest(form: dict) -> dict:
     return out
 
 
-class StripeStub:
+class StripeStub(LoopbackServer):
     def __init__(self):
         self.requests = []
         self.events = []  # what GET /v1/events lists (newest first, as Stripe does)
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
+            extra_headers = {"Request-Id": "req_stub"}
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
@@ -53,25 +54,7 @@ class StripeStub:
                 else:
                     self._answer(404, {"error": {"type": "invalid_request_error", "message": "No such path"}})
 
-            def _answer(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Request-Id", "req_" + uuid.uuid4().hex[:14])
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 def event(kind: str, obj: dict, *, event_id=None, created=None) -> dict:
