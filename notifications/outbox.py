@@ -110,7 +110,9 @@ def schedule_reminders(session, participant):
 
 
 def invite(session, participants, *, recurrence=""):
-    """Invitations (and their reminders) for newly added participants."""
+    """Invitations (and their reminders) for newly added participants; none for a session already over."""
+    if session.end <= timezone.now():
+        return
     for participant in participants:
         write(session, participant, Kind.INVITE, recurrence=recurrence)
         schedule_reminders(session, participant)

@@ -254,3 +254,8 @@ def test_without_twilio_texts_go_to_the_console_in_development_and_fail_clearly_
     assert delivery.deliver_one(reminder.pk) == "failed"
     reminder.refresh_from_db()
     assert reminder.state == State.FAILED and "not set up" in reminder.last_error and reminder.attempts == 1
+
+
+def test_no_invitation_for_a_session_that_is_already_over(world):
+    session = schedule(world, start=NOW - timedelta(hours=3))  # recorded after the fact
+    assert not messages(session).exists()
