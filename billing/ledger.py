@@ -1,7 +1,7 @@
 """The ledger: money as Decimal in the practice currency, append-only, balances as sums."""
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from billing.models import EntryKind, LedgerEntry
 
@@ -58,5 +58,3 @@ def wages(practice, *, start, end, practitioner=None):
         lines = lines.filter(practitioner=practitioner)
     return lines
 
-
-__all__ = ["money", "write", "reverse", "open_entries", "client_account", "balance", "totals_by_kind", "wages", "Q"]

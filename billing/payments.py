@@ -169,7 +169,7 @@ def _record_payment(event, obj):
     outbox.payment_received(payment)
     # Refunds that arrived before this payment can be applied now.
     for waiting in StripeEvent.objects.select_for_update().filter(processed_at__isnull=True, type__in=REFUND_EVENTS).exclude(pk=event.pk):
-        if _refund_intent(waiting.payload["data"]["object"], waiting.type) == intent:
+        if waiting.payload["data"]["object"].get("payment_intent") == intent:
             _finish(waiting, _record_refunds(waiting, waiting.payload["data"]["object"]))
     return "payment recorded"
 
@@ -178,12 +178,8 @@ def _practice_day(session):
     return session.start.astimezone(zoneinfo.ZoneInfo(session.practice.time_zone)).date()
 
 
-def _refund_intent(obj, kind):
-    return obj.get("payment_intent")
-
-
 def _record_refunds(event, obj):
-    intent = _refund_intent(obj, event.type)
+    intent = obj.get("payment_intent")
     payment = Payment.objects.select_for_update().select_related("participant__session").filter(
         payment_intent=intent, practice_id=event.practice_id).first()
     if payment is None:

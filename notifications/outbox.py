@@ -28,8 +28,8 @@ def _channel(participant):
     return None, None
 
 
-def local_start(session, zone_name):
-    return session.start.astimezone(zoneinfo.ZoneInfo(zone_name))
+def in_zone(moment, zone_name):
+    return moment.astimezone(zoneinfo.ZoneInfo(zone_name))
 
 
 def join_url(session):
@@ -37,7 +37,7 @@ def join_url(session):
 
 
 def _context(session, participant, **extra):
-    start = local_start(session, participant.time_zone)
+    start = in_zone(session.start, participant.time_zone)
     end = session.end.astimezone(start.tzinfo)
     pay_url = ""
     if participant.payment_state == "required":
@@ -132,12 +132,8 @@ def reschedule(session, old_start, participants):
     """The session moved: withdraw what speaks of the old time; tell each participant; new reminders."""
     withdraw(session, participants)
     for participant in participants:
-        write(session, participant, Kind.RESCHEDULE, old_start=local_start_from(old_start, participant.time_zone))
+        write(session, participant, Kind.RESCHEDULE, old_start=in_zone(old_start, participant.time_zone))
         schedule_reminders(session, participant)
-
-
-def local_start_from(moment, zone_name):
-    return moment.astimezone(zoneinfo.ZoneInfo(zone_name))
 
 
 def cancel(session, participants, *, message="", notify=True):

@@ -19,7 +19,13 @@ from billing.models import EntryKind, LedgerEntry
 from notifications import outbox
 from notifications.models import Kind
 from practice.models import OFFICE_ROLES, PractitionerWage, WageKind
-from sessions_app.models import CompletionType, ModifierType, Participant, Session, SessionStatus
+from sessions_app.models import (
+    CompletionType,
+    ModifierType,
+    Participant,
+    Session,
+    SessionStatus,
+)
 
 DEFAULT_TYPES = [
     # key, map status, label, client %, practitioner %, description
@@ -209,5 +215,3 @@ def outcome_from_choice(practice, choice: str, client_amount=None, practitioner_
         raise ValidationError("Choose one of the completion options.")
     return Outcome(kind)
 
-
-__all__ = ["Participant"]

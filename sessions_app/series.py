@@ -7,20 +7,33 @@ not exist on a given day (spring-forward gap) moves forward by the gap
 (02:30 -> 03:30); a time that happens twice (fall-back fold) takes the first.
 """
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import recurrence
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from notifications import outbox
 from practice.models import Room, Service
 from sessions_app import closures as closure_rules
 from sessions_app.forms import wall_time_to_aware
-from sessions_app.models import Contact, Participant, Session, SessionSeries, SessionService, SessionStatus
-from sessions_app.scheduling import CONFLICT_MESSAGES, _constraint_name, new_access_code
+from sessions_app.models import (
+    Contact,
+    Participant,
+    Session,
+    SessionSeries,
+    SessionService,
+    SessionStatus,
+)
+from sessions_app.scheduling import (
+    CONFLICT_MESSAGES,
+    SchedulingConflict,
+    _remember_contacts,
+    _save_with_unique_code,
+    update_session,
+)
 
 # How far ahead a never-ending series is materialised; a beat task keeps it there.
 HORIZON_DAYS = 84
@@ -122,9 +135,10 @@ def preview(series: SessionSeries, days: list[date]) -> list[Occurrence]:
     return items
 
 
-def _participants(series):
-    contacts = {c.pk: c for c in Contact.objects.filter(pk__in=[p.get("contact") for p in series.participants if p.get("contact")])}
-    return contacts
+def _template_contacts(series):
+    """The contacts the series' participant template points to, by id."""
+    ids = [p.get("contact") for p in series.participants if p.get("contact")]
+    return {c.pk: c for c in Contact.objects.filter(pk__in=ids)}
 
 
 @transaction.atomic
@@ -135,7 +149,7 @@ def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple
     """
     done = set(Session.objects.filter(series=series).values_list("series_day", flat=True))
     services = {s.pk: s for s in Service.objects.filter(pk__in=[row[0] for row in series.services])}
-    contacts = _participants(series)
+    contacts = _template_contacts(series)
     room = Room.objects.filter(pk=series.room_id).first() if series.room_id else None
     made, refused = [], []
     for day in days:
@@ -149,19 +163,8 @@ def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple
             private_note=series.private_note, created_by=actor,
         )
         try:
-            with transaction.atomic():
-                for _attempt in range(10):
-                    try:
-                        with transaction.atomic():
-                            session.save()
-                        break
-                    except IntegrityError as error:
-                        if _constraint_name(error) != "access_code_unique_live":
-                            raise
-                        session.access_code = new_access_code()
-        except IntegrityError as error:
-            if _constraint_name(error) not in CONFLICT_MESSAGES:
-                raise
+            _save_with_unique_code(session)
+        except SchedulingConflict:
             refused.append(day)
             continue
         SessionService.objects.bulk_create(
@@ -229,8 +232,6 @@ def create_series(*, practice, actor, data, repeat: dict, today: date):
     A series that is not enabled is saved with its first session only.
     Returns (series, sessions made, days skipped).
     """
-    from sessions_app.scheduling import _remember_contacts
-
     _remember_contacts(practice, actor, data.participants)
     series = new_series(practice=practice, actor=actor, data=data, repeat=repeat)
     days = planned_days(series, today) if series.enabled else [series.first_day]
@@ -302,8 +303,6 @@ def update_in_series(*, practice, actor, session: Session, data, scope: str) -> 
     moved, and takes the new wall-clock time, length, room, people and
     services. One collision refuses the whole edit (SchedulingConflict).
     """
-    from sessions_app.scheduling import ParticipantData, SchedulingConflict, update_session
-
     zone = zoneinfo.ZoneInfo(data.time_zone)
     old_local = session.start.astimezone(zoneinfo.ZoneInfo(session.time_zone))
     new_local = data.start.astimezone(zone)
@@ -315,8 +314,8 @@ def update_in_series(*, practice, actor, session: Session, data, scope: str) -> 
             update_session(practice=practice, actor=actor, session=target, data=data)
         else:
             day = target.start.astimezone(zoneinfo.ZoneInfo(target.time_zone)).date() + shift
-            people = [ParticipantData(**{**p.__dict__, "id": None, "save_as_contact": False}) for p in data.participants]
-            moved = type(data)(**{**data.__dict__, "start": wall_time_to_aware(day, wall, data.time_zone), "participants": people})
+            people = [replace(p, id=None, save_as_contact=False) for p in data.participants]
+            moved = replace(data, start=wall_time_to_aware(day, wall, data.time_zone), participants=people)
             try:
                 update_session(practice=practice, actor=actor, session=target, data=moved, notify=False)
             except SchedulingConflict as conflict:
