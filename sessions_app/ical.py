@@ -1,22 +1,25 @@
-"""The practitioner's private calendar feed: iCalendar (RFC 5545) rendering and feed tokens.
+"""The practitioner's private calendar feed and invitation attachments: iCalendar (RFC 5545) and feed tokens.
 
 The feed is fetched without a login by calendar apps (Google, Apple, Outlook),
 so the only secret is the token in its URL. It carries health data, so it shows
 client initials only: no notes, e-mails, phones or full names.
+
+The ``icalendar`` package writes the text: it escapes TEXT values and folds
+lines at 75 octets, on character boundaries. This module decides what goes in.
 """
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
+import icalendar
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from practice.models import Membership, Role
+from practice.models import DeliveryMethod, Membership, Role
 from sessions_app.models import Participant, Session, SessionKind, SessionStatus
 
-CRLF = "\r\n"
-MAX_LINE_OCTETS = 75
 # The feed covers this window around now, so its size stays bounded.
 PAST_DAYS = 60
 FUTURE_DAYS = 365
@@ -94,37 +97,8 @@ def feed_sessions(membership, now=None):
 
 # --- text ---------------------------------------------------------------------------------------
 
-
-def escape_text(value) -> str:
-    """Escape a TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newlines."""
-    text = str(value or "")
-    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    return text
-
-
-def fold_line(line: str) -> str:
-    """Fold a content line to at most 75 octets per physical line (RFC 5545 3.1).
-
-    Continuation lines start with one space; folds fall between characters, so a
-    multi-byte UTF-8 character is never split. The result has no final CRLF.
-    """
-    if len(line.encode("utf-8")) <= MAX_LINE_OCTETS:
-        return line
-    pieces, current, size, limit = [], [], 0, MAX_LINE_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            pieces.append("".join(current))
-            # The leading space of a continuation line counts toward its 75 octets.
-            current, size, limit = [], 0, MAX_LINE_OCTETS - 1
-        current.append(char)
-        size += width
-    pieces.append("".join(current))
-    return (CRLF + " ").join(pieces)
-
-
 _NAME_PARTS = re.compile(r"[\s.,;/]+")
+_DELIVERY_LABELS = dict(DeliveryMethod.choices)
 
 
 def initials(name: str) -> str:
@@ -154,51 +128,62 @@ def summary(session) -> str:
 
 
 def location(session) -> str:
-    if session.room_id:
-        return session.room.name
-    return session.get_delivery_method_display()
+    """The room's name, else the delivery method's label (reads ``room`` and ``delivery_method`` only)."""
+    room = session.room
+    if room is not None:
+        return room.name
+    return _DELIVERY_LABELS.get(session.delivery_method, session.delivery_method)
 
 
-def format_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+def _status(session) -> str:
+    return "CANCELLED" if session.status == SessionStatus.CANCELED else "CONFIRMED"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
 
 
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def event_lines(session, host):
-    status = "CANCELLED" if session.status == SessionStatus.CANCELED else "CONFIRMED"
-    return [
-        "BEGIN:VEVENT",
-        f"UID:{escape_text(f'session-{session.pk}@{host}')}",
-        f"DTSTAMP:{format_utc(session.updated_at)}",
-        f"DTSTART:{format_utc(session.start)}",
-        f"DTEND:{format_utc(session.end)}",
-        f"SUMMARY:{escape_text(summary(session))}",
-        f"LOCATION:{escape_text(location(session))}",
-        f"STATUS:{status}",
-        "TRANSP:OPAQUE",
-        "END:VEVENT",
-    ]
+def _calendar(method: str) -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("VERSION", "2.0")
+    calendar.add("PRODID", PRODID)
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", method)
+    return calendar
+
+
+def _to_text(calendar: icalendar.Calendar) -> str:
+    # Properties in the order they were added (the library would otherwise sort them).
+    return calendar.to_ical(sorted=False).decode("utf-8")
+
+
+def _event(session, host) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("UID", f"session-{session.pk}@{host}")
+    event.add("DTSTAMP", _utc(session.updated_at))
+    event.add("DTSTART", _utc(session.start))
+    event.add("DTEND", _utc(session.end))
+    event.add("SUMMARY", summary(session))
+    event.add("LOCATION", location(session))
+    event.add("STATUS", _status(session))
+    event.add("TRANSP", "OPAQUE")
+    return event
 
 
 def render_feed(practice, sessions, host) -> str:
     """The whole VCALENDAR as text: CRLF line ends, lines folded at 75 octets."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(practice.name)}",
-        # Hints for how often subscribers should fetch the feed again.
-        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
-        "X-PUBLISHED-TTL:PT1H",
-    ]
+    calendar = _calendar("PUBLISH")
+    # X-properties are not TEXT to the library; say so, so that the name is escaped.
+    calendar.add("X-WR-CALNAME", icalendar.vText(practice.name or ""))
+    # Hints for how often subscribers should fetch the feed again.
+    calendar.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", "PT1H")
     for session in sessions:
-        lines.extend(event_lines(session, host))
-    lines.append("END:VCALENDAR")
-    return "".join(fold_line(line) + CRLF for line in lines)
+        calendar.add_component(_event(session, host))
+    return _to_text(calendar)
 
 
 def invite_ics(session, participant) -> str:
@@ -207,24 +192,23 @@ def invite_ics(session, participant) -> str:
     The participant sees the host and the practice, not other participants.
     The UID is stable per session and participant, so a reschedule updates the
     event the participant already has, by SEQUENCE (seconds since the session was created).
-    """
-    from django.conf import settings
 
+    It makes no query of its own, only reads attributes (a model instance may load a related
+    row when one is read): ``session.pk``, ``status``, ``start``, ``end``, ``created_at``,
+    ``updated_at``, ``practitioner`` (as text), ``practice.name``, ``room`` (``None`` or
+    something with a ``name``), ``delivery_method``; ``participant.pk``. Plain objects with
+    those attributes will do.
+    """
     host = settings.SITE_URL.split("//")[-1].split("/")[0]
-    status = "CANCELLED" if session.status == SessionStatus.CANCELED else "CONFIRMED"
-    sequence = int((session.updated_at - session.created_at).total_seconds())
-    lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:REQUEST",
-        "BEGIN:VEVENT",
-        f"UID:{escape_text(f'session-{session.pk}-participant-{participant.pk}@{host}')}",
-        f"SEQUENCE:{sequence}",
-        f"DTSTAMP:{format_utc(timezone.now())}",
-        f"DTSTART:{format_utc(session.start)}",
-        f"DTEND:{format_utc(session.end)}",
-        f"SUMMARY:{escape_text(f'Session with {session.practitioner} ({session.practice.name})')}",
-        f"LOCATION:{escape_text(location(session))}",
-        f"STATUS:{status}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "".join(fold_line(line) + CRLF for line in lines)
+    event = icalendar.Event()
+    event.add("UID", f"session-{session.pk}-participant-{participant.pk}@{host}")
+    event.add("SEQUENCE", int((session.updated_at - session.created_at).total_seconds()))
+    event.add("DTSTAMP", _utc(timezone.now()))
+    event.add("DTSTART", _utc(session.start))
+    event.add("DTEND", _utc(session.end))
+    event.add("SUMMARY", f"Session with {session.practitioner} ({session.practice.name})")
+    event.add("LOCATION", location(session))
+    event.add("STATUS", _status(session))
+    calendar = _calendar("REQUEST")
+    calendar.add_component(event)
+    return _to_text(calendar)

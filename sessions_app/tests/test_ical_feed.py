@@ -1,7 +1,9 @@
 """The practitioner's private iCalendar feed: what it shows, how it is written, who gets its link."""
 import zoneinfo
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
+import icalendar
 import pytest
 from django.db import connection
 from django.test import Client
@@ -49,7 +51,10 @@ def unfold(body):
 
 
 def events(body):
-    """{uid: {property: value}} for every VEVENT in the feed."""
+    """{uid: {property: raw value, still escaped}} for every VEVENT in the feed.
+
+    The body must also parse with the icalendar package, to the same events.
+    """
     found, current = {}, None
     for line in unfold(body):
         if line == "BEGIN:VEVENT":
@@ -60,7 +65,34 @@ def events(body):
         elif current is not None:
             name, _, value = line.partition(":")
             current[name] = value
+    assert set(found) == set(parsed_events(body))
     return found
+
+
+def parsed_events(body):
+    """{uid: icalendar.Event}, read back by the library: values unescaped, folds undone."""
+    calendar = icalendar.Calendar.from_ical(body)
+    return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+
+
+def physical_lines(raw: bytes):
+    """The lines as sent, folds kept; checks that each ends in CRLF and holds a whole UTF-8 text."""
+    assert raw.endswith(b"\r\n")
+    lines = raw.split(b"\r\n")[:-1]
+    assert all(b"\n" not in line and b"\r" not in line for line in lines)
+    for line in lines:
+        line.decode("utf-8")  # no multi-byte character is split across a fold
+    return lines
+
+
+def folded(raw: bytes, name: bytes):
+    """The physical lines of the one content line whose property is ``name``."""
+    lines = physical_lines(raw)
+    first = next(i for i, line in enumerate(lines) if line.startswith(name + b":"))
+    end = first + 1
+    while end < len(lines) and lines[end].startswith(b" "):
+        end += 1
+    return lines[first:end]
 
 
 def uid(session):
@@ -215,37 +247,96 @@ def test_every_line_ends_in_crlf_and_fits_75_octets_with_a_long_non_ascii_room(w
 
     raw = Client().get(feed_url(world.home.practitioner, world.home.practice)).content
 
-    assert raw.endswith(b"\r\n")
-    lines = raw.split(b"\r\n")[:-1]
-    assert all(b"\n" not in line and b"\r" not in line for line in lines)
+    lines = physical_lines(raw)  # CRLF line ends, no bare CR or LF, no split UTF-8 character
     assert max(len(line) for line in lines) <= 75
-    for line in lines:
-        line.decode("utf-8")  # no multi-byte character is split across a fold
     assert any(line.startswith(b" ") for line in lines), "the long lines were folded"
     found = events(raw.decode("utf-8"))
-    assert found[uid(session)]["LOCATION"] == ical.escape_text(name)
+    assert found[uid(session)]["LOCATION"] == (
+        "Salle thérapie familiale — étage 2\\; côté jardin\\, 🌿 ÅÄÖ ÅÄÖ ÅÄÖ ÅÄÖ ÅÄÖ"
+    )
     assert found[uid(session)]["SUMMARY"].startswith("Group: J.R.\\, A.M.\\, K.M.\\, Å.Ö.\\, Z.Ü.")
+    # Read back by the library, the non-ASCII text is what went in.
+    event = parsed_events(raw)[uid(session)]
+    assert str(event["LOCATION"]) == name
+    assert str(event["SUMMARY"]).startswith("Group: J.R., A.M., K.M., Å.Ö., Z.Ü.")
+    assert str(event["SUMMARY"]).endswith(", S.S.")
 
 
-def test_fold_line_splits_on_character_boundaries():
-    line = "SUMMARY:" + "é" * 100
-    folded = ical.fold_line(line)
-    parts = folded.split("\r\n")
+def plain_invite(practice_name="Rivera Practice"):
+    """What ``invite_ics`` reads, as plain objects: no model, no database."""
+    created = datetime(2031, 1, 2, 9, 0, tzinfo=UTC)
+    session = SimpleNamespace(
+        pk=41, status=SessionStatus.SCHEDULED, created_at=created, updated_at=created + timedelta(seconds=90),
+        start=datetime(2031, 1, 14, 10, 0, tzinfo=NEW_YORK), end=datetime(2031, 1, 14, 10, 50, tzinfo=NEW_YORK),
+        practitioner="Dr. Zoë Ünal", practice=SimpleNamespace(name=practice_name),
+        room=None, delivery_method=DeliveryMethod.VIDEO,
+    )
+    return session, SimpleNamespace(pk=7, name="Jamie Rivera", email="jamie@example.com")
+
+
+def invite_summary_of(octets):
+    """A practice name that makes the invite's SUMMARY content line exactly ``octets`` long."""
+    frame = len("SUMMARY:Session with Dr. Zoë Ünal ()".encode())
+    return "X" * (octets - frame)
+
+
+def test_long_summary_is_folded_at_75_octets_on_character_boundaries(settings):
+    settings.SITE_URL = "https://example.org"
+    session, participant = plain_invite(practice_name="é" * 100)
+
+    raw = ical.invite_ics(session, participant).encode()
+
+    parts = folded(raw, b"SUMMARY")
     assert len(parts) > 1
-    assert all(len(part.encode()) <= 75 for part in parts)
-    assert all(part.startswith(" ") for part in parts[1:])
-    assert len(parts[0].encode()) in (74, 75)  # filled up to the limit, less at most one octet
-    assert folded.replace("\r\n ", "") == line
-    assert [len(part) for part in ical.fold_line("X" * 200).split("\r\n")] == [75, 75, 52]
-    assert ical.fold_line("SUMMARY:short") == "SUMMARY:short"
-    exact = "X" * 75
-    assert ical.fold_line(exact) == exact
-    assert ical.fold_line(exact + "Y") == exact + "\r\n Y"
+    assert all(len(part) <= 75 for part in parts)
+    assert all(part.startswith(b" ") for part in parts[1:])
+    # Filled up to the limit, less at most one character (é is two octets).
+    assert all(len(part) >= 75 - 3 for part in parts[:-1])
+    line = "SUMMARY:Session with Dr. Zoë Ünal (" + "é" * 100 + ")"
+    assert b"".join([parts[0]] + [part[1:] for part in parts[1:]]).decode() == line
+    event = icalendar.Calendar.from_ical(raw).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == line.removeprefix("SUMMARY:")
+
+
+def test_folded_lines_are_full_and_where_the_library_folds(settings):
+    settings.SITE_URL = "https://example.org"
+    session, participant = plain_invite(practice_name="X" * 200)
+    parts = folded(ical.invite_ics(session, participant).encode(), b"SUMMARY")
+    # Every physical line but the last is full: the library keeps a line's content under 75 octets,
+    # so the first line has 74 and each continuation line a space and 74.
+    assert [len(part) for part in parts[:-1]] == [74, 75, 75]
+    assert all(part.startswith(b" ") for part in parts[1:])
+    # Short lines stay whole; a 74-octet line is the longest that is not folded.
+    body = ical.invite_ics(session, participant)
+    assert "\r\nSTATUS:CONFIRMED\r\n" in body and "\r\nMETHOD:REQUEST\r\n" in body
+    raw = ical.invite_ics(*plain_invite(practice_name=invite_summary_of(74))).encode()
+    assert [len(part) for part in folded(raw, b"SUMMARY")] == [74]
+    raw = ical.invite_ics(*plain_invite(practice_name=invite_summary_of(75))).encode()
+    assert [len(part) for part in folded(raw, b"SUMMARY")] == [74, 2]
+
+
+def test_a_fold_never_splits_an_escape(world):
+    session = session_at(world, next_weekday_at(9, days_ahead=9))
+    # "SUMMARY:Group: J.\\, " then "X.Y.\\, " eight times: octet 74, the last on the first line, is a backslash.
+    for person in ("Jamie", "Al Fa", "Bo Ek", "Jo Ng", "Ed Ox", "Ty Yu", "Ri Ro", "Mo Mu", "Li Wei", "Kim Moss",
+                   "Ann Marie", "Ida Ulm", "Ola Nor", "Eva Ray", "Uma Lee", "Ian Hay", "Ben Coe", "Cy Dee"):
+        ParticipantFactory(session=session, name=person)
+
+    raw = Client().get(feed_url(world.home.practitioner, world.home.practice)).content
+
+    parts = folded(raw, b"SUMMARY")
+    assert len(parts) == 2
+    # The backslash went on the next line with the comma it escapes.
+    assert parts[0].endswith(b"L.W.") and parts[1].startswith(b" \\, K.M.")
+    assert not any(part.endswith(b"\\") for part in parts)
+    assert all(len(part) <= 75 for part in parts)
+    assert str(parsed_events(raw)[uid(session)]["SUMMARY"]).startswith("Group: J., A.F., B.E., J.N., ")
 
 
 def test_render_feed_directly_converts_to_utc_and_skips_non_clients(world):
     start = datetime(2031, 1, 14, 10, 0, tzinfo=NEW_YORK)  # 10:00 EST
     session = session_at(world, start, room=world.home.room)
+    summer = session_at(world, datetime(2031, 7, 1, 10, 0, tzinfo=NEW_YORK))  # 10:00 EDT
     ParticipantFactory(session=session, name="Jamie Rivera")
     ParticipantFactory(session=session, name="Olga Petrova", is_client=False)
     # A session as a caller might hand it over: times still in New York, participants not filtered.
@@ -253,18 +344,31 @@ def test_render_feed_directly_converts_to_utc_and_skips_non_clients(world):
     session.start, session.end = start, start + timedelta(minutes=50)
     session.updated_at = session.updated_at.astimezone(NEW_YORK)
 
-    body = ical.render_feed(world.home.practice, [session], "example.org")
+    body = ical.render_feed(world.home.practice, [session, summer], "example.org")
 
-    event = events(body)[f"session-{session.pk}@example.org"]
+    found = events(body)
+    event = found[f"session-{session.pk}@example.org"]
     assert event["DTSTART"] == "20310114T150000Z" and event["DTEND"] == "20310114T155000Z"
     assert event["DTSTAMP"] == session.updated_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     assert event["SUMMARY"] == "J.R."
-    assert ical.format_utc(datetime(2031, 7, 1, 10, 0, tzinfo=NEW_YORK)) == "20310701T140000Z"
+    assert found[f"session-{summer.pk}@example.org"]["DTSTART"] == "20310701T140000Z"
+    parsed = parsed_events(body)[f"session-{session.pk}@example.org"]
+    assert parsed.decoded("DTSTART") == start and parsed.decoded("DTSTART").utcoffset() == timedelta(0)
 
 
-def test_escape_text():
-    assert ical.escape_text("a,b;c\\d\ne\r\nf") == "a\\,b\\;c\\\\d\\ne\\nf"
-    assert ical.escape_text("Room 1: east") == "Room 1: east"
+def test_text_values_are_escaped_and_read_back_whole(world):
+    room = RoomFactory(practice=world.home.practice, name="a,b;c\\d\ne\r\nf")
+    session = session_at(world, next_weekday_at(9, days_ahead=10), room=room)
+    plain = session_at(world, next_weekday_at(11, days_ahead=10),
+                       room=RoomFactory(practice=world.home.practice, name="Room 1: east"))
+
+    body = fetch(world.home.practitioner, world.home.practice)
+
+    found = events(body)
+    # Backslash, semicolon, comma and line breaks (CRLF or LF) are escaped; a colon is not.
+    assert found[uid(session)]["LOCATION"] == "a\\,b\\;c\\\\d\\ne\\nf"
+    assert found[uid(plain)]["LOCATION"] == "Room 1: east"
+    assert str(parsed_events(body)[uid(session)]["LOCATION"]) == "a,b;c\\d\ne\nf"
 
 
 def test_escaping_in_the_feed(world):
@@ -274,6 +378,52 @@ def test_escaping_in_the_feed(world):
     body = fetch(world.home.practitioner, world.home.practice)
 
     assert events(body)[uid(session)]["LOCATION"] == "Suite 4\\, floor 2\\; back\\\\side"
+
+
+# --- the invitation attachment -------------------------------------------------------------------
+
+
+def test_invite_ics_takes_plain_objects_and_reads_no_database(settings, django_assert_num_queries):
+    settings.SITE_URL = "https://example.org/app"
+    session, participant = plain_invite(practice_name="Clínica Ñandú, Søren; Ærø")
+
+    with django_assert_num_queries(0):
+        body = ical.invite_ics(session, participant)
+
+    lines = unfold(body)
+    assert lines[:5] == ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Practice Scheduling//EN",
+                         "CALSCALE:GREGORIAN", "METHOD:REQUEST"]
+    assert lines[-2:] == ["END:VCALENDAR", ""]
+    raw = events(body)["session-41-participant-7@example.org"]
+    assert raw["SEQUENCE"] == "90"  # seconds from created_at to updated_at
+    assert raw["DTSTART"] == "20310114T150000Z" and raw["DTEND"] == "20310114T155000Z"
+    assert raw["SUMMARY"] == "Session with Dr. Zoë Ünal (Clínica Ñandú\\, Søren\\; Ærø)"
+    assert raw["LOCATION"] == "Secure video" and raw["STATUS"] == "CONFIRMED"
+    event = parsed_events(body)["session-41-participant-7@example.org"]
+    assert str(event["SUMMARY"]) == "Session with Dr. Zoë Ünal (Clínica Ñandú, Søren; Ærø)"
+    assert abs(event.decoded("DTSTAMP") - timezone.now()) < timedelta(minutes=1)
+    for secret in ("Jamie", "jamie@example.com", "ATTENDEE", "ORGANIZER", "DESCRIPTION"):
+        assert secret not in body
+
+    session.status, session.room = SessionStatus.CANCELED, SimpleNamespace(name="Room 2; upstairs")
+    raw = events(ical.invite_ics(session, participant))["session-41-participant-7@example.org"]
+    assert raw["STATUS"] == "CANCELLED" and raw["LOCATION"] == "Room 2\\; upstairs"
+
+
+def test_invite_ics_for_a_session_names_host_and_practice_not_other_participants(world, settings):
+    settings.SITE_URL = "http://testserver"
+    session = session_at(world, next_weekday_at(9, days_ahead=11), room=world.home.room,
+                         private_note="Discussed panic attacks")
+    invited = ParticipantFactory(session=session, name="Jamie Rivera", email="jamie.rivera@example.com")
+    ParticipantFactory(session=session, name="Olga Petrova", email="olga@example.com")
+
+    body = ical.invite_ics(type(session).objects.get(pk=session.pk), invited)
+
+    event = parsed_events(body)[f"session-{session.pk}-participant-{invited.pk}@testserver"]
+    assert str(event["SUMMARY"]) == f"Session with {world.home.practitioner} ({world.home.practice.name})"
+    assert str(event["LOCATION"]) == "home room"
+    for secret in ("Olga", "Petrova", "olga@", "panic", "Jamie", "jamie.rivera"):
+        assert secret not in body
 
 
 @pytest.mark.parametrize("name, expected", [
