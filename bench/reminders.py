@@ -24,7 +24,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from notifications.models import Channel, Kind, Notification, State  # noqa: E402
+from notifications.models import Channel, NotificationKind, Notification, State  # noqa: E402
 from notifications.stubs import SmtpSink, TwilioStub  # noqa: E402
 from practice.celery import app  # noqa: E402
 from practice.models import Membership, Practice, Role, User  # noqa: E402
@@ -46,7 +46,7 @@ def seed(count, channel):
     due = timezone.now().replace(second=0, microsecond=0)
     address = "+12125550142" if channel == "sms" else "client@example.com"
     Notification.objects.bulk_create(
-        (Notification(practice=practice, session=session, participant=participant, kind=Kind.REMINDER,
+        (Notification(practice=practice, session=session, participant=participant, kind=NotificationKind.REMINDER,
                       channel=Channel.SMS if channel == "sms" else Channel.EMAIL, to_address=address,
                       subject="Reminder", body_text=f"Reminder {n}: your session is in an hour.",
                       due_at=due, about_start=start, dedupe_key=f"bench:{uuid.uuid4().hex}")

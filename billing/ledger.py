@@ -1,8 +1,6 @@
 """The ledger: money as Decimal in the practice currency, append-only, balances as sums."""
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Sum
-
 from billing.models import EntryKind, LedgerEntry
 
 # Currencies whose minor unit is not the cent (ISO 4217).
@@ -29,6 +27,34 @@ def reverse(entry: LedgerEntry, *, actor, label_prefix="Reversal of") -> LedgerE
     )
 
 
+def client_fields(participant) -> dict:
+    """Whose account a participant's lines go to: the client user, else the contact."""
+    return {"client_id": participant.client_id,
+            "contact_id": participant.contact_id if participant.client_id is None else None,
+            "client_name": participant.name}
+
+
+def post_outcome(*, session, participant, actor, client_amount, practitioner_amount, label, service_date):
+    """The charge and the wage of one saved client participant, labelled with the CPT codes and the outcome."""
+    common = dict(
+        practice_id=session.practice_id, currency=session.practice.currency, session=session, participant=participant,
+        practitioner_id=session.practitioner_id, service_date=service_date, created_by=actor, **client_fields(participant),
+    )
+    services = ", ".join(line.service.cpt_code for line in session.session_services.all()) or "Session"
+    return LedgerEntry.objects.bulk_create([
+        LedgerEntry(kind=EntryKind.CHARGE, amount=client_amount, label=f"{services} · {label}", **common),
+        LedgerEntry(kind=EntryKind.WAGE, amount=practitioner_amount, label=f"{services} · {label} · {participant.name}", **common),
+    ])
+
+
+def reverse_outcome(*, participant, actor) -> int:
+    """Reverse the open charge and wage lines of a participant (an earlier save); payments stay."""
+    lines = list(open_entries(participant=participant, kind__in=[EntryKind.CHARGE, EntryKind.WAGE]))
+    for line in lines:
+        reverse(line, actor=actor)
+    return len(lines)
+
+
 def open_entries(**filters):
     """Lines that have not been reversed and are not reversals themselves."""
     return LedgerEntry.objects.filter(reverses__isnull=True, reversed_by__isnull=True, **filters)
@@ -40,15 +66,6 @@ def client_account(practice, *, client=None, contact=None):
     if client is not None:
         return lines.filter(client=client)
     return lines.filter(contact=contact, client__isnull=True)
-
-
-def balance(lines) -> Decimal:
-    return lines.aggregate(total=Sum("amount"))["total"] or Decimal("0")
-
-
-def totals_by_kind(lines) -> dict:
-    rows = lines.values("kind").annotate(total=Sum("amount"))
-    return {row["kind"]: row["total"] for row in rows}
 
 
 def wages(practice, *, start, end, practitioner=None):

@@ -57,6 +57,41 @@ class LedgerEntry(models.Model):
         return f"{self.get_kind_display()} {self.amount} {self.currency}: {self.label}"
 
 
+class PaymentState(models.TextChoices):
+    REQUIRED = "required", "Payment required"
+    PAID = "paid", "Paid in full"
+    PARTLY_REFUNDED = "partly_refunded", "Partly refunded"
+    REFUNDED = "refunded", "Refunded"
+
+
+class PaymentRequest(models.Model):
+    """"Click here to require Payment": what one participant must pay to attend, and where that stands.
+
+    One row per participant who must pay; a participant without one owes nothing up front.
+    The amounts paid and refunded are running totals of this participant's Stripe
+    payments and refunds, each also a ledger line.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    participant = models.OneToOneField("sessions_app.Participant", on_delete=models.CASCADE, related_name="payment_request")
+    service = models.ForeignKey("practice.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField("Payment Required", max_digits=10, decimal_places=2)
+    state = models.CharField(max_length=20, choices=PaymentState.choices, default=PaymentState.REQUIRED)
+    paid_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_request_amount_positive")]
+
+    def __str__(self):
+        return f"{self.amount} from {self.participant} ({self.get_state_display()})"
+
+    @property
+    def is_due(self) -> bool:
+        return self.state == PaymentState.REQUIRED
+
+
 class StripeEvent(models.Model):
     """A Stripe webhook event, stored once by its id and processed by Celery."""
 

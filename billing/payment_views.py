@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from billing import payments
 from billing.models import Payment
 from practice import access as practice_access
+from practice.errors import DomainError
 from practice.models import TEAM_ROLES, Practice
 from sessions_app import access as session_access
-from sessions_app.models import PaymentState
 
 log = logging.getLogger(__name__)
 
@@ -25,21 +25,23 @@ def pay(request, token):
     if participant is None:
         raise Http404
     session = participant.session
-    if request.method == "POST" and participant.payment_state == PaymentState.REQUIRED:
+    if request.method == "POST" and payments.due_request(participant):
         try:
             return redirect(payments.start_checkout(participant))
         except (payments.NotConfigured, stripe.StripeError) as error:
             log.warning("checkout for participant %s failed: %s", participant.pk, error)
             messages.error(request, "The payment page could not be opened just now. Please try again in a few minutes.")
     return render(request, "billing/payments/pay.html", {"participant": participant, "session": session,
-                                                        "practice": session.practice})
+                                                        "practice": session.practice,
+                                                        "payment": payments.request_of(participant)})
 
 
 def pay_done(request, token):
     participant = payments.participant_for_token(token)
     if participant is None:
         raise Http404
-    return render(request, "billing/payments/pay_done.html", {"participant": participant, "practice": participant.session.practice})
+    return render(request, "billing/payments/pay_done.html", {"participant": participant, "practice": participant.session.practice,
+                                                             "payment": payments.request_of(participant)})
 
 
 @csrf_exempt
@@ -68,17 +70,19 @@ class RefundForm(forms.Form):
 @require_POST
 def refund(request, pk):
     payment = get_object_or_404(Payment.objects.select_related("participant__session"), pk=pk, practice=request.practice)
-    session_access.session_for(request, payment.participant.session_id)  # practitioners: their own sessions only
-    practice_access.require(request, TEAM_ROLES)
+    session_access.session_for(request.membership, payment.participant.session_id)  # practitioners: their own sessions only
+    practice_access.require(request.membership, TEAM_ROLES)
     form = RefundForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Enter an amount of at least 0.01, or leave it empty for a full refund.")
     else:
         try:
             payments.request_refund(practice=request.practice, actor=request.user, payment=payment, amount=form.cleaned_data["amount"])
-        except ValueError as error:
-            messages.error(request, str(error))
-        except (payments.NotConfigured, stripe.StripeError) as error:
+        except payments.NotConfigured as error:
+            messages.error(request, f"Stripe did not accept the refund: {error.message}")
+        except DomainError as error:
+            messages.error(request, error.message)
+        except stripe.StripeError as error:
             messages.error(request, f"Stripe did not accept the refund: {error}")
         else:
             messages.success(request, "Refund requested. It shows here as soon as Stripe confirms it.")

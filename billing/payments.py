@@ -15,10 +15,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import ledger
-from billing.models import EntryKind, Payment, Refund, StripeEvent
-from notifications import outbox
-from sessions_app.models import Participant, PaymentState
+from billing import ledger, messages
+from billing.models import EntryKind, Payment, PaymentRequest, PaymentState, Refund, StripeEvent
+from practice.errors import DomainError
+from practice.errors import NotConfigured as NotConfiguredError
+from sessions_app.models import Participant
 
 log = logging.getLogger(__name__)
 PAYMENT_EVENTS = {"checkout.session.completed", "payment_intent.succeeded"}
@@ -26,8 +27,8 @@ REFUND_EVENTS = {"charge.refunded", "refund.created", "refund.updated"}
 TOKEN_SALT = "participant-payment"
 
 
-class NotConfigured(Exception):
-    pass
+class NotConfigured(NotConfiguredError):
+    """Stripe is not set up for the practice."""
 
 
 def client_for(practice) -> stripe.StripeClient:
@@ -57,6 +58,40 @@ def from_minor(value: int, currency: str) -> Decimal:
     return ledger.money(Decimal(value).scaleb(-places(currency)), currency)
 
 
+def set_terms(participant, *, service, amount: Decimal | None) -> PaymentRequest | None:
+    """Require ``amount`` for ``service`` from a participant, change what is required, or drop it.
+
+    Terms that money already moved under (paid or refunded) stay as they are.
+    """
+    request = PaymentRequest.objects.filter(participant=participant).first()
+    if request is not None and request.state != PaymentState.REQUIRED:
+        return request
+    if not amount:
+        if request is not None:
+            request.delete()
+        return None
+    if request is None:
+        return PaymentRequest.objects.create(practice_id=participant.session.practice_id, participant=participant,
+                                             service=service, amount=amount)
+    request.service, request.amount = service, amount
+    request.save(update_fields=["service", "amount"])
+    return request
+
+
+def request_of(participant) -> PaymentRequest | None:
+    """The participant's payment request (prefetched or not), or None."""
+    try:
+        return participant.payment_request
+    except PaymentRequest.DoesNotExist:
+        return None
+
+
+def due_request(participant) -> PaymentRequest | None:
+    """The participant's payment request while it is still to be paid, else None."""
+    request = request_of(participant)
+    return request if request is not None and request.is_due else None
+
+
 def payment_token(participant) -> str:
     return signing.dumps({"participant": participant.pk}, salt=TOKEN_SALT)
 
@@ -66,7 +101,7 @@ def participant_for_token(token):
         data = signing.loads(token, salt=TOKEN_SALT, max_age=60 * 60 * 24 * 120)
     except signing.BadSignature:
         return None
-    return (Participant.objects.select_related("session__practice", "session__practitioner", "payment_service")
+    return (Participant.objects.select_related("session__practice", "session__practitioner", "payment_request__service")
             .filter(pk=data.get("participant")).first())
 
 
@@ -78,15 +113,16 @@ def start_checkout(participant) -> str:
     """Create a Checkout Session for exactly the required amount; return Stripe's page URL."""
     session = participant.session
     practice = session.practice
-    if participant.payment_state != PaymentState.REQUIRED or not participant.payment_amount:
-        raise ValueError("No payment is due for this participant.")
+    request = due_request(participant)
+    if request is None:
+        raise DomainError("No payment is due for this participant.", code="nothing_due")
     token = payment_token(participant)
     metadata = {"practice_id": str(practice.pk), "participant_id": str(participant.pk), "session_id": str(session.pk)}
-    name = participant.payment_service.name if participant.payment_service_id else "Session"
+    name = request.service.name if request.service_id else "Session"
     checkout = client_for(practice).v1.checkout.sessions.create(params={
         "mode": "payment",
         "line_items": [{"quantity": 1, "price_data": {
-            "currency": practice.currency.lower(), "unit_amount": to_minor(participant.payment_amount, practice.currency),
+            "currency": practice.currency.lower(), "unit_amount": to_minor(request.amount, practice.currency),
             "product_data": {"name": f"{name} with {session.practitioner}"}}}],
         "metadata": metadata,
         "payment_intent_data": {"metadata": metadata},
@@ -103,7 +139,7 @@ def request_refund(*, practice, actor, payment: Payment, amount: Decimal | None 
     remaining = payment.amount - payment.refunded_amount
     amount = remaining if amount is None else ledger.money(amount, payment.currency)
     if amount <= 0 or amount > remaining:
-        raise ValueError(f"Refund between 0.01 and {remaining} {payment.currency}.")
+        raise DomainError(f"Refund between 0.01 and {remaining} {payment.currency}.", code="bad_amount")
     return client_for(practice).v1.refunds.create(params={
         "payment_intent": payment.payment_intent, "amount": to_minor(amount, payment.currency),
         "metadata": {"practice_id": str(practice.pk), "requested_by": str(actor.pk)},
@@ -158,15 +194,15 @@ def _record_payment(event, obj):
         return "payment already recorded"
     ledger.write(
         practice_id=event.practice_id, kind=EntryKind.PAYMENT, amount=-amount, currency=currency,
-        label=f"Card payment {intent}"[:120], client=participant.client,
-        contact=participant.contact if participant.client_id is None else None, client_name=participant.name,
-        practitioner=participant.session.practitioner, session=participant.session, participant=participant,
-        service_date=_practice_day(participant.session),
+        label=f"Card payment {intent}"[:120], practitioner=participant.session.practitioner, session=participant.session,
+        participant=participant, service_date=_practice_day(participant.session), **ledger.client_fields(participant),
     )
-    participant.paid_amount += amount
-    participant.payment_state = PaymentState.PAID
-    participant.save(update_fields=["paid_amount", "payment_state"])
-    outbox.payment_received(payment)
+    request, _ = PaymentRequest.objects.select_for_update().get_or_create(
+        participant=participant, defaults={"practice_id": event.practice_id, "amount": amount})
+    request.paid_amount += amount
+    request.state = PaymentState.PAID
+    request.save(update_fields=["paid_amount", "state"])
+    messages.payment_received(payment)
     # Refunds that arrived before this payment can be applied now.
     for waiting in StripeEvent.objects.select_for_update().filter(processed_at__isnull=True, type__in=REFUND_EVENTS).exclude(pk=event.pk):
         if waiting.payload["data"]["object"].get("payment_intent") == intent:
@@ -196,15 +232,14 @@ def _record_refunds(event, obj):
         participant = payment.participant
         ledger.write(
             practice_id=payment.practice_id, kind=EntryKind.REFUND, amount=amount, currency=payment.currency,
-            label=f"Refund {refund['id']}"[:120], client=participant.client,
-            contact=participant.contact if participant.client_id is None else None, client_name=participant.name,
-            practitioner=participant.session.practitioner, session=participant.session, participant=participant,
-            service_date=_practice_day(participant.session),
+            label=f"Refund {refund['id']}"[:120], practitioner=participant.session.practitioner, session=participant.session,
+            participant=participant, service_date=_practice_day(participant.session), **ledger.client_fields(participant),
         )
         payment.refunded_amount += amount
-        participant.refunded_amount += amount
-        participant.payment_state = PaymentState.REFUNDED if participant.refunded_amount >= participant.paid_amount else PaymentState.PARTLY_REFUNDED
-        participant.save(update_fields=["refunded_amount", "payment_state"])
+        request = PaymentRequest.objects.select_for_update().get(participant=participant)
+        request.refunded_amount += amount
+        request.state = PaymentState.REFUNDED if request.refunded_amount >= request.paid_amount else PaymentState.PARTLY_REFUNDED
+        request.save(update_fields=["refunded_amount", "state"])
         recorded += 1
     payment.save(update_fields=["refunded_amount"])
     return f"{recorded} refund(s) recorded"

@@ -5,15 +5,13 @@ from django.db.models import Q
 from practice.models import Practice
 
 
-class Kind(models.TextChoices):
+class NotificationKind(models.TextChoices):
     INVITE = "invite", "Invitation"
     RESCHEDULE = "reschedule", "Session moved"
     CANCEL = "cancel", "Session canceled"
     REMINDER = "reminder", "Reminder"
     NOTICE = "notice", "Notice"
     PAYMENT_RECEIVED = "payment_received", "Payment received"
-    BOOKING_REQUESTED = "booking_requested", "Booking requested"
-    BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
 
 
 class Channel(models.TextChoices):
@@ -37,7 +35,8 @@ class Notification(models.Model):
     """One message in the outbox (DESIGN.md invariant 5).
 
     Written in the same transaction as the change that causes it, delivered by
-    Celery. ``dedupe_key`` makes writing it twice impossible; a row leaves
+    Celery. The session and participant are references only: this app never
+    imports the apps that write messages. ``dedupe_key`` makes writing it twice impossible; a row leaves
     PENDING only inside the transaction that delivered it, so a message marked
     sent is never sent again.
     """
@@ -46,13 +45,13 @@ class Notification(models.Model):
     session = models.ForeignKey("sessions_app.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
     participant = models.ForeignKey("sessions_app.Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
     recipient_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     channel = models.CharField(max_length=5, choices=Channel.choices)
     to_address = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
-    attach_ics = models.BooleanField(default=False)
+    ics = models.TextField(blank=True, help_text="The calendar attachment (an e-mail invitation), as written.")
     # The session start the message speaks of; a message about an old time is withdrawn, not sent.
     about_start = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(db_index=True)

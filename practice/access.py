@@ -1,8 +1,9 @@
 """Role checks and the access functions through which views fetch rows.
 
-A view never calls ``Model.objects.get``: it calls ``service_for(request, pk)``
-and the like, which scope to the request's practice (another practice's row
-answers 404) and check the role.
+A view never calls ``Model.objects.get``: it calls ``service_for(membership, pk)``
+and the like, which scope to the member's practice (another practice's row
+answers 404) and check the role. They take the ``Membership`` rather than the
+request, so Celery tasks, commands and the portal use the same functions.
 """
 from functools import wraps
 
@@ -37,20 +38,28 @@ team_required = role_required(*TEAM_ROLES)
 member_required = role_required(*Role.values)
 
 
-def require(request, roles):
+def require(membership, roles):
     """Refuse (403) a member whose role is not in ``roles``; call after scoping, so
     another practice's rows answer 404 whatever the role."""
-    if request.membership is None or request.membership.role not in roles:
+    if membership is None or membership.role not in roles:
         raise PermissionDenied
 
 
-def service_for(request, pk, roles=(Role.ADMIN,)):
-    service = get_object_or_404(Service, practice=request.practice, pk=pk)
-    require(request, roles)
+def services_of(membership):
+    return Service.objects.filter(practice=membership.practice)
+
+
+def rooms_of(membership):
+    return Room.objects.filter(practice=membership.practice)
+
+
+def service_for(membership, pk, roles=(Role.ADMIN,)):
+    service = get_object_or_404(services_of(membership), pk=pk)
+    require(membership, roles)
     return service
 
 
-def room_for(request, pk, roles=(Role.ADMIN,)):
-    room = get_object_or_404(Room, practice=request.practice, pk=pk)
-    require(request, roles)
+def room_for(membership, pk, roles=(Role.ADMIN,)):
+    room = get_object_or_404(rooms_of(membership), pk=pk)
+    require(membership, roles)
     return room

@@ -2,8 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from practice.admin_site import PracticeScopedAdmin
-from practice.forms import RoomAdminForm
-from practice.models import Membership, Practice, PractitionerWage, Room, Service, User
+from practice.models import Membership, Practice, PractitionerWage, Service, User
 
 
 @admin.register(Practice)
@@ -56,13 +55,6 @@ class ServiceAdmin(PracticeScopedAdmin):
     list_display = ["cpt_code", "name", "price", "duration_minutes", "bookable_online", "is_active"]
     list_filter = ["is_active", "bookable_online", "practice"]
     search_fields = ["cpt_code", "name"]
-
-
-@admin.register(Room)
-class RoomAdmin(PracticeScopedAdmin):
-    form = RoomAdminForm
-    list_display = ["name", "kind", "is_active"]
-    list_filter = ["kind", "is_active", "practice"]
 
 
 @admin.register(PractitionerWage)

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from practice.models import Room, RoomKind, Service
+from practice.models import Service
 
 
 class LoginForm(AuthenticationForm):
@@ -58,32 +58,3 @@ class ServiceForm(PracticeScopedModelForm):
         if cleaned.get("wage_kind") == "percent" and (cleaned.get("wage_amount") or 0) > 100:
             self.add_error("wage_amount", "A percentage wage cannot be more than 100.")
         return cleaned
-
-
-class RoomKindMixin:
-    def clean_kind(self):
-        from sessions_app.scheduling import room_has_overlapping_sessions
-
-        kind = self.cleaned_data["kind"]
-        room = self.instance
-        if room.pk and kind == RoomKind.IN_PERSON and room.kind != kind and room_has_overlapping_sessions(room):
-            raise forms.ValidationError(
-                "This room has sessions at the same time as each other, so it cannot become an in-person room. "
-                "Move those sessions first."
-            )
-        return kind
-
-
-class RoomForm(RoomKindMixin, PracticeScopedModelForm):
-    class Meta:
-        model = Room
-        fields = ["name", "kind", "is_active"]
-
-    def clean_name(self):
-        return self.cleaned_data["name"].strip()
-
-
-class RoomAdminForm(RoomKindMixin, forms.ModelForm):
-    class Meta:
-        model = Room
-        fields = "__all__"

@@ -112,14 +112,13 @@ class Role(models.TextChoices):
 TEAM_ROLES = (Role.ADMIN, Role.STAFF, Role.PRACTITIONER)
 # Roles that see and manage every practitioner's sessions.
 OFFICE_ROLES = (Role.ADMIN, Role.STAFF)
+# Roles that host sessions (an admin may also see clients).
+HOSTING_ROLES = (Role.PRACTITIONER, Role.ADMIN)
 
 
 class MembershipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
-
-    def practitioners(self, practice):
-        return self.active().filter(practice=practice, role__in=(Role.PRACTITIONER, Role.ADMIN))
 
 
 class Membership(models.Model):
@@ -216,6 +215,12 @@ class RoomKind(models.TextChoices):
 
 
 class Room(models.Model):
+    """A place sessions happen: an office (in person) or a virtual room.
+
+    Change a room through ``sessions_app.rooms.save_room``, which keeps the
+    sessions' copy of its kind in step (the double-booking constraint reads it).
+    """
+
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="rooms")
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=10, choices=RoomKind.choices, default=RoomKind.IN_PERSON)
@@ -231,11 +236,6 @@ class Room(models.Model):
     @property
     def is_in_person(self):
         return self.kind == RoomKind.IN_PERSON
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # Sessions copy the room's kind for the double-booking constraint.
-        self.sessions.exclude(room_is_in_person=self.is_in_person).update(room_is_in_person=self.is_in_person)
 
 
 class PractitionerWage(models.Model):

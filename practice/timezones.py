@@ -1,5 +1,7 @@
 """Time zone names and the checks on them."""
 import zoneinfo
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from functools import lru_cache
 
 from django import forms
@@ -44,3 +46,15 @@ class TimeZoneField(forms.CharField):
         if value:
             validate_time_zone(value)
         return value
+
+
+def wall_time_to_aware(day, wall_time, zone_name):
+    """The aware datetime of a wall-clock time in a zone.
+
+    A time that does not exist (skipped by a daylight-saving change) moves
+    forward by the gap; a time that happens twice takes its first occurrence.
+    """
+    zone = zoneinfo.ZoneInfo(zone_name)
+    # fold=0 reads a skipped time with the offset before the change, which lands
+    # it the gap's length later once normalised through UTC (02:30 -> 03:30).
+    return datetime.combine(day, wall_time, tzinfo=zone).astimezone(dt_timezone.utc).astimezone(zone)

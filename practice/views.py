@@ -3,8 +3,8 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 
 from practice import access
-from practice.forms import RoomForm, ServiceForm
-from practice.models import Role, Room, Service
+from practice.forms import ServiceForm
+from practice.models import Role
 
 
 def home(request):
@@ -21,12 +21,13 @@ def home(request):
 @access.admin_required
 def practice_settings(request):
     return render(request, "practice/settings.html", {
-        "services": Service.objects.filter(practice=request.practice),
-        "rooms": Room.objects.filter(practice=request.practice),
+        "services": access.services_of(request.membership),
+        "rooms": access.rooms_of(request.membership),
     })
 
 
-def _edit(request, form_class, instance, noun):
+def edit_page(request, form_class, instance, noun):
+    """The settings form of one service or room: save in one transaction, back to the settings page."""
     form = form_class(request.POST or None, instance=instance, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -39,18 +40,8 @@ def _edit(request, form_class, instance, noun):
 @access.member_required
 def service_edit(request, pk=None):
     if pk:
-        instance = access.service_for(request, pk)
+        instance = access.service_for(request.membership, pk)
     else:
-        access.require(request, [Role.ADMIN])
+        access.require(request.membership, [Role.ADMIN])
         instance = None
-    return _edit(request, ServiceForm, instance, "Service")
-
-
-@access.member_required
-def room_edit(request, pk=None):
-    if pk:
-        instance = access.room_for(request, pk)
-    else:
-        access.require(request, [Role.ADMIN])
-        instance = None
-    return _edit(request, RoomForm, instance, "Room")
+    return edit_page(request, ServiceForm, instance, "Service")

@@ -1,7 +1,22 @@
 from django.contrib import admin
 
 from practice.admin_site import PracticeScopedAdmin
+from practice.models import Room
+from sessions_app import rooms
 from sessions_app.models import CompletionType, Contact, Participant, Session, SessionService
+from sessions_app.room_forms import RoomAdminForm
+
+
+@admin.register(Room)
+class RoomAdmin(PracticeScopedAdmin):
+    form = RoomAdminForm
+    list_display = ["name", "kind", "is_active"]
+    list_filter = ["kind", "is_active", "practice"]
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.practice = request.practice
+        rooms.save_room(obj)
 
 
 @admin.register(Contact)

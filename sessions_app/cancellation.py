@@ -16,13 +16,12 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
-from notifications import outbox
-from notifications.models import Kind, Notification
+from notifications.models import Notification, NotificationKind
 from practice.models import Role
-from sessions_app import closures, completion, scheduling
+from practice.errors import DomainError, NotAllowed
+from sessions_app import closures, completion, messages, scheduling
 from sessions_app.models import Closure, CompletionType, Session, SessionStatus
 
 MAX_DAYS = 366
@@ -62,9 +61,9 @@ def day_bounds(practice, first_day: date, last_day: date) -> tuple[datetime, dat
 def _check_member(membership, practitioner):
     """Office roles may use the tool for everyone; a practitioner only for their own sessions."""
     if membership is None or membership.role == Role.CLIENT:
-        raise PermissionDenied("Only the practice team may use the cancellation tool.")
+        raise NotAllowed("Only the practice team may use the cancellation tool.")
     if membership.role == Role.PRACTITIONER and (practitioner is None or practitioner.pk != membership.user_id):
-        raise PermissionDenied("Practitioners may cancel their own sessions only.")
+        raise NotAllowed("Practitioners may cancel their own sessions only.")
 
 
 def affected_sessions(*, practice, membership, first_day: date, last_day: date | None = None, practitioner=None, room=None):
@@ -93,7 +92,7 @@ def canceled_type(practice) -> CompletionType:
         completion.ensure_default_types(practice)
         kind = CompletionType.objects.get(practice=practice, default_key="canceled")
     if not kind.enabled:
-        raise ValidationError(
+        raise DomainError(
             f"The “{kind.label}” completion option is turned off for this practice, so sessions cannot be saved as "
             "canceled. Turn it on again in the completion types, or choose “Notify only”.",
             code="canceled_type_disabled",
@@ -117,18 +116,18 @@ def apply(*, practice, actor, membership, first_day: date, last_day: date | None
         practitioner = practitioner or membership.user
     _check_member(membership, practitioner)
     if action not in Action.values:
-        raise ValidationError("Choose what to do: notify and cancel, cancel but do not notify, or notify only.")
+        raise DomainError("Choose what to do: notify and cancel, cancel but do not notify, or notify only.")
     if last_day < first_day:
-        raise ValidationError("The last date cannot be before the first date.")
+        raise DomainError("The last date cannot be before the first date.")
     if (last_day - first_day).days + 1 > MAX_DAYS:
-        raise ValidationError(f"Choose at most {MAX_DAYS} days at a time.")
+        raise DomainError(f"Choose at most {MAX_DAYS} days at a time.")
     message = (message or "").strip()
     if action in NOTIFYING and not message:
-        raise ValidationError("Write the message to send.")
+        raise DomainError("Write the message to send.")
     if room is not None and room.practice_id != practice.pk:
-        raise ValidationError("That room does not belong to this practice.")
+        raise DomainError("That room does not belong to this practice.")
     if practitioner is not None and not practitioner.memberships.filter(practice=practice).exists():
-        raise ValidationError("That practitioner does not belong to this practice.")
+        raise DomainError("That practitioner does not belong to this practice.")
 
     queryset = affected_sessions(practice=practice, membership=membership, first_day=first_day, last_day=last_day,
                                  practitioner=practitioner, room=room)
@@ -138,7 +137,7 @@ def apply(*, practice, actor, membership, first_day: date, last_day: date | None
     sessions = list(queryset.filter(pk__in=ids))
     result = Result(action=action, sessions=len(sessions))
     notify = action in NOTIFYING
-    kind = Kind.NOTICE if action == Action.NOTIFY else Kind.CANCEL
+    kind = NotificationKind.NOTICE if action == Action.NOTIFY else NotificationKind.CANCEL
     before = _count_messages(ids, kind) if notify else 0
 
     if action in CANCELING:
@@ -151,13 +150,13 @@ def apply(*, practice, actor, membership, first_day: date, last_day: date | None
                 completion.save_session(practice=practice, actor=actor, membership=membership, session=session,
                                         outcomes={p.pk: outcome for p in clients})
                 # save_session withdrew the reminders; this withdraws anything else pending and writes the notices.
-                outbox.cancel(session, participants, message=message, notify=notify)
+                messages.cancel(session, participants, message=message, notify=notify)
             else:
                 scheduling.cancel_session(practice=practice, actor=actor, session=session, message=message, notify=notify)
             result.canceled += 1
     else:
         for session in sessions:
-            outbox.notice(session, list(session.participants.all()), message=message)
+            messages.notice(session, list(session.participants.all()), message=message)
 
     if notify:
         result.notified = _count_messages(ids, kind) - before

@@ -10,15 +10,12 @@ import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from billing import ledger
-from billing.models import EntryKind, LedgerEntry
-from notifications import outbox
-from notifications.models import Kind
+from practice.errors import DomainError, NotAllowed, database_refusals
 from practice.models import OFFICE_ROLES, PractitionerWage, WageKind
+from sessions_app import messages, money
 from sessions_app.models import (
     CompletionType,
     ModifierType,
@@ -90,35 +87,34 @@ def base_amounts(session: Session, wage_overrides: dict | None = None) -> tuple[
             wage += rule.wage_amount
         else:
             wage += line.price * rule.wage_amount / 100
-    return ledger.money(fee, currency), ledger.money(wage, currency)
+    return money.amount(fee, currency), money.amount(wage, currency)
 
 
 def amounts(session: Session, outcome: Outcome, base: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
     currency = session.practice.currency
     if outcome.is_override:
-        return ledger.money(outcome.client_amount, currency), ledger.money(outcome.practitioner_amount, currency)
+        return money.amount(outcome.client_amount, currency), money.amount(outcome.practitioner_amount, currency)
     kind = outcome.completion_type
     fee, wage = base
     if kind.modifier_type == ModifierType.FIXED:
-        return ledger.money(kind.client_modifier, currency), ledger.money(kind.practitioner_modifier, currency)
-    return ledger.money(fee * kind.client_modifier / 100, currency), ledger.money(wage * kind.practitioner_modifier / 100, currency)
+        return money.amount(kind.client_modifier, currency), money.amount(kind.practitioner_modifier, currency)
+    return money.amount(fee * kind.client_modifier / 100, currency), money.amount(wage * kind.practitioner_modifier / 100, currency)
 
 
 def _check(practice, membership, outcome: Outcome):
     if outcome.is_override:
         if not may_override(membership):
-            raise PermissionDenied("Only admin or staff with the cost over-ride permission may enter the cost and wages.")
+            raise NotAllowed("Only admin or staff with the cost over-ride permission may enter the cost and wages.")
         for value in (outcome.client_amount, outcome.practitioner_amount):
             if value is None or value < 0:
-                raise ValidationError("Enter the cost and the wages: amounts of 0 or more.")
+                raise DomainError("Enter the cost and the wages: amounts of 0 or more.")
     elif outcome.completion_type.practice_id != practice.pk or not outcome.completion_type.enabled:
-        raise ValidationError("That completion option is not available.")
+        raise DomainError("That completion option is not available.")
 
 
 def _save_participant(session, participant, outcome, base, *, actor, now, service_date):
     if participant.completed_at is not None:  # saved before: reverse its charge and wage (payments stay)
-        for line in ledger.open_entries(participant=participant, kind__in=[EntryKind.CHARGE, EntryKind.WAGE]):
-            ledger.reverse(line, actor=actor)
+        money.reverse_outcome(participant=participant, actor=actor)
     client_amount, practitioner_amount = amounts(session, outcome, base)
     kind = outcome.completion_type
     label = kind.label if kind else OVERRIDE_LABEL
@@ -131,16 +127,8 @@ def _save_participant(session, participant, outcome, base, *, actor, now, servic
     participant.completed_at = now
     participant.completed_by = actor
     participant.save()
-    common = dict(
-        practice_id=session.practice_id, currency=session.practice.currency, session=session, participant=participant,
-        client_id=participant.client_id, contact_id=participant.contact_id if participant.client_id is None else None,
-        client_name=participant.name, practitioner_id=session.practitioner_id, service_date=service_date, created_by=actor,
-    )
-    services = ", ".join(f"{line.service.cpt_code}" for line in session.session_services.all()) or "Session"
-    LedgerEntry.objects.bulk_create([
-        LedgerEntry(kind=EntryKind.CHARGE, amount=client_amount, label=f"{services} · {label}", **common),
-        LedgerEntry(kind=EntryKind.WAGE, amount=practitioner_amount, label=f"{services} · {label} · {participant.name}", **common),
-    ])
+    money.post_outcome(session=session, participant=participant, actor=actor, client_amount=client_amount,
+                       practitioner_amount=practitioner_amount, label=label, service_date=service_date)
 
 
 def _session_state(session, clients):
@@ -153,9 +141,9 @@ def _session_state(session, clients):
     elif statuses:
         session.status = SessionStatus.COMPLETED
     session.completion_label = labels.pop() if len(labels) == 1 else "Mixed"
-    session.save(update_fields=["status", "completion_label", "updated_at"])
-    # A saved session gets no more reminders; a canceled one no message about it at all.
-    outbox.withdraw(session, kinds=[Kind.REMINDER, Kind.INVITE, Kind.RESCHEDULE])
+    with database_refusals():  # a canceled session saved as held may now overlap another
+        session.save(update_fields=["status", "completion_label", "updated_at"])
+    messages.session_saved(session)
 
 
 @transaction.atomic
@@ -167,12 +155,12 @@ def save_session(*, practice, actor, membership, session: Session, outcomes: dic
                .prefetch_related("session_services__service").get(pk=session.pk, practice=practice))
     clients = list(session.participants.filter(is_client=True).order_by("pk"))
     if not clients:
-        raise ValidationError("This session has no client to save an outcome for.")
+        raise DomainError("This session has no client to save an outcome for.")
     if same_for_all is not None:
         outcomes = {p.pk: same_for_all for p in clients}
     missing = [p for p in clients if p.pk not in outcomes]
     if missing:
-        raise ValidationError(f"Choose an outcome for {missing[0].name}.")
+        raise DomainError(f"Choose an outcome for {missing[0].name}.")
     for outcome in outcomes.values():
         _check(practice, membership, outcome)
     if wage_cache is not None:
@@ -212,6 +200,6 @@ def outcome_from_choice(practice, choice: str, client_amount=None, practitioner_
         return Outcome(None, client_amount, practitioner_amount)
     kind = CompletionType.objects.filter(practice=practice, enabled=True, pk=int(choice) if str(choice).isdigit() else -1).first()
     if kind is None:
-        raise ValidationError("Choose one of the completion options.")
+        raise DomainError("Choose one of the completion options.")
     return Outcome(kind)
 

@@ -1,16 +1,15 @@
-import zoneinfo
-from datetime import datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import time, timedelta
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 
-from practice.models import DeliveryMethod, Role, Room, Service, User
-
+from notifications import channels
+from practice.errors import DomainError
+from practice.models import DeliveryMethod, Room, Service, User
 from practice.phones import to_e164
-from practice.timezones import TimeZoneField
-from sessions_app.closures import closures_between
+from practice.selectors import practitioners
+from practice.timezones import TimeZoneField, wall_time_to_aware
+from sessions_app import scheduling
 from sessions_app.models import Contact, InviteMethod, SeriesPreset, SessionKind
 
 
@@ -63,11 +62,6 @@ class ContactForm(InviteFieldsMixin, forms.ModelForm):
 
 # --- Session form -------------------------------------------------------------
 
-# How far in the past a new session may start: "New Session Now" is filled in a
-# minute or two before it is saved.
-PAST_GRACE = timedelta(minutes=15)
-
-
 def time_choices(step=5):
     """Times of day every ``step`` minutes, labelled with AM/PM."""
     choices = []
@@ -105,52 +99,39 @@ class SessionForm(forms.Form):
         self.session = session
         super().__init__(*args, **kwargs)
         practice = request.practice
-        practitioners = User.objects.filter(
-            memberships__practice=practice, memberships__is_active=True,
-            memberships__role__in=(Role.PRACTITIONER, Role.ADMIN),
-        ).order_by("first_name", "last_name")
+        hosts = practitioners(practice)
         if not request.membership.is_office:
-            practitioners = practitioners.filter(pk=request.user.pk)
-        self.fields["practitioner"].queryset = practitioners
+            hosts = hosts.filter(pk=request.user.pk)
+        self.fields["practitioner"].queryset = hosts
         self.fields["room"].queryset = Room.objects.filter(practice=practice, is_active=True)
 
     def clean_start_time(self):
         return time.fromisoformat(self.cleaned_data["start_time"])
 
-    def _closure_on(self, day):
-        return closures_between(self.request.practice, day, day).first()
-
     def clean(self):
         cleaned = super().clean()
         day, start_time, zone = cleaned.get("day"), cleaned.get("start_time"), cleaned.get("time_zone")
-        if day and start_time and zone:
+        length = cleaned.get("duration_minutes")
+        if day and start_time and zone and length:
             start = wall_time_to_aware(day, start_time, zone)
             cleaned["start"] = start
-            moved = self.session is None or start != self.session.start
-            if moved and start < timezone.now() - PAST_GRACE:
-                self.add_error("day", "That time has already passed. Choose a time from now on.")
-            closure = self._closure_on(start.astimezone(zoneinfo.ZoneInfo(self.request.practice.time_zone)).date())
-            if moved and closure and not cleaned.get("confirm_closure"):
-                self.add_error(
-                    "confirm_closure",
-                    f"That day falls on the closure “{closure}”. Tick the box to schedule it anyway.",
-                )
+            # An edit that keeps the time is not asked again about the past or a closure.
+            if self.session is None or start != self.session.start:
+                self._check_slot(start, start + timedelta(minutes=length), cleaned.get("confirm_closure"))
         room = cleaned.get("room")
         if room and room.is_in_person and cleaned.get("delivery_method") == DeliveryMethod.VIDEO:
             self.add_error("room", "A video session needs a virtual room, or no room.")
         return cleaned
 
-
-def wall_time_to_aware(day, wall_time, zone_name):
-    """The aware datetime of a wall-clock time in a zone.
-
-    A time that does not exist (skipped by a daylight-saving change) moves
-    forward by the gap; a time that happens twice takes its first occurrence.
-    """
-    zone = zoneinfo.ZoneInfo(zone_name)
-    # fold=0 reads a skipped time with the offset before the change, which lands
-    # it the gap's length later once normalised through UTC (02:30 -> 03:30).
-    return datetime.combine(day, wall_time, tzinfo=zone).astimezone(dt_timezone.utc).astimezone(zone)
+    def _check_slot(self, start, end, confirmed):
+        try:
+            scheduling.check_slot(practice=self.request.practice, start=start, end=end, allow_closure=confirmed)
+        except scheduling.SlotOnClosure as error:
+            self.add_error("confirm_closure", f"{error.message} Tick the box to schedule it anyway.")
+        except scheduling.SlotLength as error:
+            self.add_error("duration_minutes", error.message)
+        except DomainError as error:
+            self.add_error("day", error.message)
 
 
 class ServiceLineForm(forms.Form):
@@ -218,14 +199,10 @@ class ParticipantForm(InviteFieldsMixin, forms.Form):
                 self.add_error("payment_amount", "The payment must be more than 0.")
         else:
             cleaned["payment_service"], cleaned["payment_amount"] = None, None
-        if cleaned.get("invite_method") == InviteMethod.TEXT and not sms_configured():
+        if cleaned.get("invite_method") == InviteMethod.TEXT and not channels.sms_configured():
             self.add_error("invite_method", "Text messages are not set up for this practice yet. Choose an e-mail "
                                             "invitation, or “System should not send invite”.")
         return cleaned
-
-
-def sms_configured() -> bool:
-    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM_NUMBER)
 
 
 class BaseRowFormSet(forms.BaseFormSet):
@@ -311,3 +288,21 @@ class SeriesScopeForm(forms.Form):
 
     def clean_scope(self):
         return self.cleaned_data.get("scope") or "this"
+
+
+class ClosureForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    start_date = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="Last day", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text="Leave empty for a single day.")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and not end:
+            cleaned["end_date"] = start
+        elif start and end and end < start:
+            self.add_error("end_date", "The last day cannot be before the first day.")
+        elif start and end and (end - start).days > 366:
+            self.add_error("end_date", "A closure can be at most a year long.")
+        return cleaned

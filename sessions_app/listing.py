@@ -1,6 +1,6 @@
 """The session list and the open sessions list: the filter form and the querysets.
 
-Rows always start from ``access.sessions_visible_to(request)``, so tenant and role
+Rows always start from ``access.sessions_visible_to(request.membership)``, so tenant and role
 scoping cannot be skipped; these functions only narrow and order them.
 """
 import zoneinfo
@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from practice.models import Role, User
+from practice.selectors import practitioners
 from practice.periods import DateRangeMixin
 from sessions_app import access
 from sessions_app.models import Participant, SessionStatus
@@ -43,10 +43,7 @@ class SessionFilterForm(DateRangeMixin, forms.Form):
         if request.membership.is_office:
             self.fields["practitioner"] = forms.ModelChoiceField(
                 label="Practitioner", required=False, empty_label="All practitioners",
-                queryset=User.objects.filter(
-                    memberships__practice=request.practice,
-                    memberships__role__in=(Role.PRACTITIONER, Role.ADMIN),
-                ).distinct().order_by("first_name", "last_name", "email"),
+                queryset=practitioners(request.practice, include_former=True),
                 error_messages={"invalid_choice": "Choose a practitioner from the list."},
             )
         self.fields["client"] = forms.CharField(
@@ -74,7 +71,7 @@ def filter_form(request):
 def filtered_sessions(request, form):
     """The visible sessions matching a valid filter form, soonest first."""
     zone = zoneinfo.ZoneInfo(request.user.time_zone)
-    sessions = access.sessions_visible_to(request)
+    sessions = access.sessions_visible_to(request.membership)
     c = form.cleaned_data
     if c.get("from"):
         sessions = sessions.filter(start__gte=local_midnight(c["from"], zone))
@@ -93,5 +90,5 @@ def filtered_sessions(request, form):
 def open_sessions(request, now=None):
     """Past sessions still scheduled: nobody has saved their outcome yet. Oldest first."""
     now = now or timezone.now()
-    sessions = access.sessions_visible_to(request).filter(end__lt=now, status=SessionStatus.SCHEDULED)
+    sessions = access.sessions_visible_to(request.membership).filter(end__lt=now, status=SessionStatus.SCHEDULED)
     return with_row_data(sessions).order_by("start", "pk")

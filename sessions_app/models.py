@@ -295,9 +295,9 @@ class Session(models.Model):
     def is_group(self) -> bool:
         return len(self.client_participants) > 1
 
-    @property
-    def is_canceled(self) -> bool:
-        return self.status == SessionStatus.CANCELED
+    def accepts_messages_about(self, start) -> bool:
+        """Whether a message written about ``start`` may still go out (asked by notifications.delivery)."""
+        return self.status != SessionStatus.CANCELED and (start is None or start == self.start)
 
 
 class SessionService(models.Model):
@@ -314,14 +314,6 @@ class SessionService(models.Model):
 
     def __str__(self):
         return f"{self.service} at {self.price}"
-
-
-class PaymentState(models.TextChoices):
-    NOT_REQUIRED = "not_required", "No payment required"
-    REQUIRED = "required", "Payment required"
-    PAID = "paid", "Paid in full"
-    PARTLY_REFUNDED = "partly_refunded", "Partly refunded"
-    REFUNDED = "refunded", "Refunded"
 
 
 class Participant(models.Model):
@@ -348,12 +340,6 @@ class Participant(models.Model):
     practitioner_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    # "Click here to require Payment": what the participant must pay to attend, and where that stands.
-    payment_service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    payment_amount = models.DecimalField("Payment Required", max_digits=10, decimal_places=2, null=True, blank=True)
-    payment_state = models.CharField(max_length=20, choices=PaymentState.choices, default=PaymentState.NOT_REQUIRED)
-    paid_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
-    refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
 
     class Meta:
         ordering = ["id"]
@@ -364,8 +350,6 @@ class Participant(models.Model):
             models.CheckConstraint(
                 condition=~Q(invite_method=InviteMethod.TEXT) | ~Q(phone=""), name="participant_text_invite_has_phone"
             ),
-            models.CheckConstraint(condition=Q(payment_amount__isnull=True) | Q(payment_amount__gt=0),
-                                   name="participant_payment_amount_positive"),
         ]
 
     def __str__(self):

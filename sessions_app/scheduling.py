@@ -4,26 +4,68 @@ The database refuses overlaps (exclusion constraints on Session); this module
 turns those refusals into plain-words errors and keeps every change in one
 transaction, so a refused booking writes nothing.
 """
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from notifications import outbox
+from practice.errors import DomainError, constraint_name, from_integrity_error
 from practice.models import DeliveryMethod, Practice, Room, Service
-from sessions_app.models import Contact, Participant, PaymentState, Session, SessionKind, SessionService, SessionStatus, new_access_code
+from sessions_app import messages, money
+from sessions_app.closures import closures_between
+from sessions_app.models import Contact, Participant, Session, SessionKind, SessionService, SessionStatus, new_access_code
 
-CONFLICT_MESSAGES = {
-    "no_double_booking_practitioner": "The practitioner already has a session at that time.",
-    "no_double_booking_room": "That room is already booked at that time.",
-}
+# How far in the past a session may start: "New Session Now" is filled in a
+# minute or two before it is saved.
+PAST_GRACE = timedelta(minutes=15)
+MIN_LENGTH = timedelta(minutes=5)
+MAX_LENGTH = timedelta(minutes=720)
 
 
-class SchedulingConflict(ValidationError):
-    """The booking overlaps another session of the practitioner or the room."""
+class SlotInPast(DomainError):
+    default_code = "past"
+
+
+class SlotLength(DomainError):
+    default_code = "length"
+
+
+class SlotOnClosure(DomainError):
+    """The day is closed; the caller may ask the person to confirm (``closure`` says which)."""
+
+    default_code = "closure"
+
+    def __init__(self, message, closure):
+        super().__init__(message)
+        self.closure = closure
+
+
+def closure_for(practice, start: datetime):
+    """The closure covering ``start``'s day in the practice's zone, or None."""
+    day = start.astimezone(zoneinfo.ZoneInfo(practice.time_zone)).date()
+    return closures_between(practice, day, day).first()
+
+
+def check_slot(*, practice: Practice, start: datetime, end: datetime, allow_closure=False, now=None) -> None:
+    """The one rule for when a session may be: not over 15 minutes in the past, 5 minutes to
+    12 hours long, and not on a closed day unless ``allow_closure`` (the person confirmed).
+
+    Used by the session form, calendar drags, series and the portal; the exclusion
+    constraints on Session remain the backstop for overlaps.
+    """
+    now = now or timezone.now()
+    if start < now - PAST_GRACE:
+        raise SlotInPast("That time has already passed. Choose a time from now on.")
+    if not MIN_LENGTH <= end - start <= MAX_LENGTH:
+        raise SlotLength("A session is 5 minutes to 12 hours long.")
+    if not allow_closure:
+        closure = closure_for(practice, start)
+        if closure is not None:
+            raise SlotOnClosure(f"That day falls on the closure “{closure}”.", closure)
 
 
 @dataclass
@@ -57,11 +99,6 @@ class SessionData:
     participants: list[ParticipantData] = field(default_factory=list)
 
 
-def _constraint_name(error: IntegrityError) -> str:
-    diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", "") or ""
-
-
 def _save_with_unique_code(session: Session) -> None:
     """Insert or update, drawing a fresh access code if the random one is taken by a live session."""
     for _attempt in range(10):
@@ -70,13 +107,13 @@ def _save_with_unique_code(session: Session) -> None:
                 session.save()
             return
         except IntegrityError as error:
-            name = _constraint_name(error)
-            if name in CONFLICT_MESSAGES:
-                raise SchedulingConflict(CONFLICT_MESSAGES[name], code="conflict") from error
-            if name != "access_code_unique_live":
-                raise
+            if constraint_name(error) != "access_code_unique_live":
+                mapped = from_integrity_error(error)
+                if mapped is None:
+                    raise
+                raise mapped from error
             session.access_code = new_access_code()
-    raise RuntimeError("Could not draw a free access code.")
+    raise DomainError("No free access code could be drawn; try again.", code="access_code")
 
 
 def _remember_contacts(practice, owner, participants):
@@ -91,7 +128,7 @@ def _remember_contacts(practice, owner, participants):
 
 @transaction.atomic
 def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session:
-    """Create a session with its services and participants, or raise SchedulingConflict."""
+    """Create a session with its services and participants, or raise Conflict (practice.errors)."""
     session = Session(
         practice=practice,
         practitioner=data.practitioner,
@@ -122,13 +159,13 @@ def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session
             contact=p.contact,
             client=p.client,
             is_client=p.is_client,
-            payment_service=p.payment_service,
-            payment_amount=p.payment_amount,
-            payment_state=PaymentState.REQUIRED if p.payment_amount else PaymentState.NOT_REQUIRED,
         )
         for p in data.participants
     )
-    outbox.invite(session, created)
+    for row, p in zip(created, data.participants):
+        if p.payment_amount:
+            money.set_payment_terms(row, service=p.payment_service, amount=p.payment_amount)
+    messages.invite(session, created)
     return session
 
 
@@ -169,21 +206,19 @@ def update_session(*, practice: Practice, actor, session: Session, data: Session
             kept.append(row)
         for name in ("name", "invite_method", "email", "phone", "time_zone", "contact", "client", "is_client"):
             setattr(row, name, getattr(p, name))
-        if row.payment_state in (PaymentState.NOT_REQUIRED, PaymentState.REQUIRED):  # paid ones keep their terms
-            row.payment_service, row.payment_amount = p.payment_service, p.payment_amount
-            row.payment_state = PaymentState.REQUIRED if p.payment_amount else PaymentState.NOT_REQUIRED
         row.save()
+        money.set_payment_terms(row, service=p.payment_service, amount=p.payment_amount)  # paid ones keep theirs
     removed = [p for pk, p in existing.items() if p not in kept]
     outbox.withdraw(session, removed)
     session.participants.filter(pk__in=[p.pk for p in removed]).delete()
     if session.start != old_start:
         if notify:
-            outbox.reschedule(session, old_start, kept)
+            messages.reschedule(session, old_start, kept)
         else:
             outbox.withdraw(session, kept)
             for participant in kept:
-                outbox.schedule_reminders(session, participant)
-    outbox.invite(session, added)
+                messages.schedule_reminders(session, participant)
+    messages.invite(session, added)
     return session
 
 
@@ -192,31 +227,24 @@ def cancel_session(*, practice: Practice, actor, session: Session, message: str 
     """Cancel a scheduled session; its time is free again for the practitioner and room."""
     session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
     if session.status != SessionStatus.SCHEDULED:
-        raise ValidationError("Only a scheduled session can be canceled.", code="not_scheduled")
+        raise DomainError("Only a scheduled session can be canceled.", code="not_scheduled")
     session.status = SessionStatus.CANCELED
     session.save(update_fields=["status", "updated_at"])
-    outbox.cancel(session, list(session.participants.all()), message=message, notify=notify)
+    messages.cancel(session, list(session.participants.all()), message=message, notify=notify)
     return session
 
 
-def room_has_overlapping_sessions(room) -> bool:
-    """Whether two live sessions in the room overlap (allowed for a virtual room only)."""
-    live = Session.objects.filter(room=room).exclude(status=SessionStatus.CANCELED)
-    overlapping = live.filter(start__lt=OuterRef("end"), end__gt=OuterRef("start")).exclude(pk=OuterRef("pk"))
-    return live.filter(Exists(overlapping)).exists()
-
-
 @transaction.atomic
-def move_session(*, practice: Practice, actor, session: Session, start: datetime, end: datetime) -> Session:
-    """Move a session to a new start and end (drag on the calendar); same overlap rules."""
+def move_session(*, practice: Practice, actor, session: Session, start: datetime, end: datetime,
+                 allow_closure=False) -> Session:
+    """Move a session to a new start and end (drag on the calendar); the same slot and overlap rules."""
     session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
     if session.status != SessionStatus.SCHEDULED:
-        raise ValidationError("Only a scheduled session can be moved.", code="not_scheduled")
-    if end <= start:
-        raise ValidationError("A session must end after it starts.", code="bad_range")
+        raise DomainError("Only a scheduled session can be moved.", code="not_scheduled")
+    check_slot(practice=practice, start=start, end=end, allow_closure=allow_closure)
     old_start = session.start
     session.start, session.end = start, end
     _save_with_unique_code(session)
     if start != old_start:
-        outbox.reschedule(session, old_start, list(session.participants.all()))
+        messages.reschedule(session, old_start, list(session.participants.all()))
     return session

@@ -15,10 +15,11 @@ import recurrence
 from django.db import transaction
 from django.db.models import Q
 
-from notifications import outbox
+from practice.errors import CONSTRAINT_MESSAGES, Conflict
 from practice.models import Room, Service
+from practice.timezones import wall_time_to_aware
 from sessions_app import closures as closure_rules
-from sessions_app.forms import wall_time_to_aware
+from sessions_app import messages
 from sessions_app.models import (
     Contact,
     Participant,
@@ -27,13 +28,7 @@ from sessions_app.models import (
     SessionService,
     SessionStatus,
 )
-from sessions_app.scheduling import (
-    CONFLICT_MESSAGES,
-    SchedulingConflict,
-    _remember_contacts,
-    _save_with_unique_code,
-    update_session,
-)
+from sessions_app.scheduling import _remember_contacts, _save_with_unique_code, update_session
 
 # How far ahead a never-ending series is materialised; a beat task keeps it there.
 HORIZON_DAYS = 84
@@ -129,7 +124,7 @@ def preview(series: SessionSeries, days: list[date]) -> list[Occurrence]:
         for other in busy:
             if other["start"] < item.end and other["end"] > item.start:
                 same_host = other["practitioner_id"] == series.practitioner_id
-                item.conflict = CONFLICT_MESSAGES["no_double_booking_practitioner" if same_host else "no_double_booking_room"]
+                item.conflict = CONSTRAINT_MESSAGES["no_double_booking_practitioner" if same_host else "no_double_booking_room"][1]
                 break
         item.closure = closure_rules.closure_on(item.day, closures)
     return items
@@ -164,7 +159,7 @@ def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple
         )
         try:
             _save_with_unique_code(session)
-        except SchedulingConflict:
+        except Conflict:
             refused.append(day)
             continue
         SessionService.objects.bulk_create(
@@ -180,7 +175,7 @@ def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple
             for p in series.participants
         )
         for participant in people:
-            outbox.schedule_reminders(session, participant)
+            messages.schedule_reminders(session, participant)
         made.append(session)
     if refused:
         series.skipped_days = sorted(set(series.skipped_days) | set(refused))
@@ -241,7 +236,7 @@ def create_series(*, practice, actor, data, repeat: dict, today: date):
     made, refused = materialise(series, days, actor=actor)
     if made:
         first = made[0]
-        outbox.invite(first, list(first.participants.all()), recurrence=recurrence_text(series))
+        messages.invite(first, list(first.participants.all()), recurrence=recurrence_text(series))
     return series, made, sorted(set(flagged) | set(refused))
 
 
@@ -283,7 +278,7 @@ def cancel_in_series(*, practice, actor, session: Session, scope: str) -> int:
         target.status = SessionStatus.CANCELED
         target.save(update_fields=["status", "updated_at"])
         # One notice, for the session the host canceled from; the others just lose their reminders.
-        outbox.cancel(target, list(target.participants.all()), notify=target.pk == session.pk)
+        messages.cancel(target, list(target.participants.all()), notify=target.pk == session.pk)
     if session.series_id and scope in ("following", "all"):
         series = SessionSeries.objects.select_for_update().get(pk=session.series_id)
         if scope == "all":
@@ -301,7 +296,7 @@ def update_in_series(*, practice, actor, session: Session, data, scope: str) -> 
 
     Each other session keeps its own date, shifted by as many days as this one
     moved, and takes the new wall-clock time, length, room, people and
-    services. One collision refuses the whole edit (SchedulingConflict).
+    services. One collision refuses the whole edit (Conflict).
     """
     zone = zoneinfo.ZoneInfo(data.time_zone)
     old_local = session.start.astimezone(zoneinfo.ZoneInfo(session.time_zone))
@@ -318,8 +313,8 @@ def update_in_series(*, practice, actor, session: Session, data, scope: str) -> 
             moved = replace(data, start=wall_time_to_aware(day, wall, data.time_zone), participants=people)
             try:
                 update_session(practice=practice, actor=actor, session=target, data=moved, notify=False)
-            except SchedulingConflict as conflict:
-                raise SchedulingConflict(f"On {day:%a %b %d, %Y}: {conflict.message}", code="conflict") from conflict
+            except Conflict as conflict:
+                raise Conflict(f"On {day:%a %b %d, %Y}: {conflict.message}") from conflict
         count += 1
     if session.series_id and scope in ("following", "all"):
         series = SessionSeries.objects.select_for_update().get(pk=session.series_id)

@@ -13,11 +13,11 @@ from django.test import Client, TestCase
 from django.urls import reverse
 
 from billing import payments
-from billing.models import EntryKind, LedgerEntry, Payment, StripeEvent
+from billing.models import EntryKind, LedgerEntry, Payment, PaymentState, StripeEvent
+from billing.tests.factories import PaymentRequestFactory
 from billing.stripe_stub import StripeStub, event
-from notifications.models import Kind, Notification
+from notifications.models import NotificationKind, Notification
 from practice.tests.factories import ParticipantFactory, SessionFactory, next_weekday_at
-from sessions_app.models import PaymentState
 
 SECRET = "whsec_testsecret123"
 
@@ -37,8 +37,9 @@ def paying(world):
     practice.stripe_secret_key, practice.stripe_webhook_secret = "sk_test_practice", SECRET
     practice.save()
     session = SessionFactory(practice=practice, practitioner=world.home.practitioner, start=next_weekday_at(10))
-    return ParticipantFactory(session=session, name="Jamie Rivera", client=world.home.client, payment_service=world.home.service,
-                              payment_amount=Decimal("150.00"), payment_state=PaymentState.REQUIRED)
+    participant = ParticipantFactory(session=session, name="Jamie Rivera", client=world.home.client)
+    PaymentRequestFactory(participant=participant, service=world.home.service, amount=Decimal("150.00"))
+    return participant
 
 
 def paid_event(participant, *, intent="pi_123", amount=15000, practice_id=None, event_id=None, kind="payment_intent.succeeded"):
@@ -72,13 +73,13 @@ def test_a_signed_payment_event_records_the_payment_once(client, paying):
     payment = Payment.objects.get()
     assert (payment.amount, payment.currency, payment.participant) == (Decimal("150.00"), "USD", paying)
     paying.refresh_from_db()
-    assert paying.payment_state == PaymentState.PAID and paying.paid_amount == Decimal("150.00")
+    assert paying.payment_request.state == PaymentState.PAID and paying.payment_request.paid_amount == Decimal("150.00")
     credit = LedgerEntry.objects.get(kind=EntryKind.PAYMENT)
     assert credit.amount == Decimal("-150.00") and credit.client == paying.client
-    host_mail = Notification.objects.get(kind=Kind.PAYMENT_RECEIVED)
+    host_mail = Notification.objects.get(kind=NotificationKind.PAYMENT_RECEIVED)
     assert host_mail.to_address == paying.session.practitioner.email and "Paid in full" in host_mail.subject
     assert post(client, paid_event(paying)).status_code == 200  # a second event for the same payment
-    assert Payment.objects.count() == 1 and Notification.objects.filter(kind=Kind.PAYMENT_RECEIVED).count() == 1
+    assert Payment.objects.count() == 1 and Notification.objects.filter(kind=NotificationKind.PAYMENT_RECEIVED).count() == 1
     assert [m.subject for m in mail.outbox].count(host_mail.subject) == 1
 
 
@@ -104,7 +105,7 @@ def test_refund_seen_before_the_payment_ends_in_the_right_state(client, paying):
     assert StripeEvent.objects.get().outcome == "waiting for the payment"
     assert post(client, paid_event(paying)).status_code == 200
     paying.refresh_from_db()
-    assert paying.payment_state == PaymentState.PARTLY_REFUNDED and paying.refunded_amount == Decimal("50.00")
+    assert paying.payment_request.state == PaymentState.PARTLY_REFUNDED and paying.payment_request.refunded_amount == Decimal("50.00")
     assert sorted(LedgerEntry.objects.values_list("kind", "amount")) == [("payment", Decimal("-150.00")), ("refund", Decimal("50.00"))]
     assert not StripeEvent.objects.filter(processed_at__isnull=True).exists()
 
@@ -117,7 +118,7 @@ def test_a_repeated_refund_event_is_counted_once_and_a_full_refund_reads_refunde
     post(client, refund)
     post(client, refund_event(amount=15000, refund_id="re_full", event_id="evt_other_delivery"))
     paying.refresh_from_db()
-    assert paying.payment_state == PaymentState.REFUNDED and LedgerEntry.objects.filter(kind=EntryKind.REFUND).count() == 1
+    assert paying.payment_request.state == PaymentState.REFUNDED and LedgerEntry.objects.filter(kind=EntryKind.REFUND).count() == 1
 
 
 @pytest.mark.django_db
@@ -152,7 +153,7 @@ def test_the_same_event_posted_ten_times_at_once_gives_one_payment(paying):
     assert codes == [200] * 10
     assert StripeEvent.objects.count() == 1 and Payment.objects.count() == 1
     assert LedgerEntry.objects.filter(kind=EntryKind.PAYMENT).count() == 1
-    assert Notification.objects.filter(kind=Kind.PAYMENT_RECEIVED).count() == 1
+    assert Notification.objects.filter(kind=NotificationKind.PAYMENT_RECEIVED).count() == 1
 
 
 @pytest.mark.django_db
@@ -206,7 +207,7 @@ def test_reconciliation_processes_events_that_never_arrived(paying, stub):
         seen, new = payments.reconcile(paying.session.practice, since=datetime.now() - timedelta(days=3))
     assert (seen, new) == (2, 2)
     paying.refresh_from_db()
-    assert paying.payment_state == PaymentState.PARTLY_REFUNDED
+    assert paying.payment_request.state == PaymentState.PARTLY_REFUNDED
     assert payments.reconcile(paying.session.practice, since=datetime.now() - timedelta(days=3)) == (2, 0)
 
 
@@ -250,8 +251,8 @@ def test_the_invite_carries_the_payment_link(world):
         participants=[ParticipantData(name="Pat", invite_method="email", email="pat@example.com", time_zone="America/New_York",
                                       payment_service=world.home.service, payment_amount=Decimal("120.00"))]))
     participant = session.participants.get()
-    assert participant.payment_state == PaymentState.REQUIRED
-    invite = Notification.objects.get(participant=participant, kind=Kind.INVITE)
+    assert participant.payment_request.state == PaymentState.REQUIRED
+    invite = Notification.objects.get(participant=participant, kind=NotificationKind.INVITE)
     link = payments.payment_url(participant).split("/billing/pay/")[0] + "/billing/pay/"
     assert "Payment required: 120.00 USD" in invite.body_text and link in invite.body_text
     token = invite.body_text.split("/billing/pay/")[1].split("/")[0]
@@ -273,7 +274,7 @@ def test_re_saving_a_session_never_reverses_the_clients_payment(client, paying):
     from sessions_app import completion
     from sessions_app.models import CompletionType, SessionService
 
-    SessionService.objects.create(session=paying.session, service=paying.payment_service, price=Decimal("150.00"))
+    SessionService.objects.create(session=paying.session, service=paying.payment_request.service, price=Decimal("150.00"))
     post(client, paid_event(paying))
     membership = paying.session.practitioner.memberships.get()
     for label in ("Completed", "Canceled"):

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 
 from notifications import delivery
-from notifications.models import Channel, Kind, Notification, State
+from notifications.models import Channel, NotificationKind, Notification, State
 from notifications.stubs import SmtpSink
 from sessions_app import scheduling
 from sessions_app.scheduling import ParticipantData, SessionData
@@ -97,7 +97,7 @@ def book(world, n, hour=10):
 
 def test_email_goes_through_the_smtp_backend_to_a_local_server(world, sink):
     session = book(world, 0)  # tests run tasks in-process: the invite is delivered on commit
-    invite = Notification.objects.get(session=session, kind=Kind.INVITE)
+    invite = Notification.objects.get(session=session, kind=NotificationKind.INVITE)
     assert invite.state == State.SENT
     [message] = sink.messages
     assert message["To"] == "person0@example.com" and message["Message-ID"] == invite.provider_id
@@ -111,7 +111,7 @@ def test_a_real_worker_on_real_redis_delivers_an_invite(world, sink, queue):
     worker = Worker(queue, sink)
     try:
         session = book(world, 1)  # the invite task is queued on commit, to Redis
-        invite = Notification.objects.get(session=session, kind=Kind.INVITE)
+        invite = Notification.objects.get(session=session, kind=NotificationKind.INVITE)
         assert wait_for(lambda: Notification.objects.get(pk=invite.pk).state == State.SENT), "the worker did not deliver"
     finally:
         worker.stop()
@@ -124,7 +124,7 @@ def test_a_worker_killed_while_delivering_loses_nothing_and_sends_nothing_twice(
     app.conf.task_always_eager = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # hold the invites back while booking
     sessions = [book(world, n) for n in range(30)]
-    invites = Notification.objects.filter(session__in=sessions, kind=Kind.INVITE)
+    invites = Notification.objects.filter(session__in=sessions, kind=NotificationKind.INVITE)
     Notification.objects.filter(pk__in=invites).update(state=State.PENDING, attempts=0, provider_id="", sent_at=None)
     app.conf.task_always_eager = False
     total = invites.count()

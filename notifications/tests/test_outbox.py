@@ -10,7 +10,7 @@ from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 from notifications import delivery
-from notifications.models import Channel, Kind, Notification, State
+from notifications.models import Channel, NotificationKind, Notification, State
 from notifications.stubs import TwilioStub
 from notifications.views import record_status
 from sessions_app import scheduling
@@ -52,7 +52,7 @@ def test_scheduling_writes_invites_and_reminders_in_the_same_transaction(world):
         ("Emma London", "invite", "email"), ("Emma London", "reminder", "email"), ("Emma London", "reminder", "email"),
         ("Tex Chicago", "invite", "sms"), ("Tex Chicago", "reminder", "sms"), ("Tex Chicago", "reminder", "sms"),
     ])
-    reminders = messages(session, kind=Kind.REMINDER, channel=Channel.EMAIL)
+    reminders = messages(session, kind=NotificationKind.REMINDER, channel=Channel.EMAIL)
     assert [session.start - n.due_at for n in reminders] == [timedelta(hours=24), timedelta(hours=1)]
 
 
@@ -66,15 +66,15 @@ def test_system_should_not_send_invite_means_no_message_at_all(world):
 def test_invite_names_the_time_in_the_participants_zone_across_a_dst_change(world):
     # 12 March 2030: New York is already on EDT, London still on GMT (it changes on 31 March).
     session = schedule(world)
-    emma = messages(session, kind=Kind.INVITE, channel=Channel.EMAIL).get()
+    emma = messages(session, kind=NotificationKind.INVITE, channel=Channel.EMAIL).get()
     assert "Tuesday, March 12, 2030 at 2:00 PM GMT (Europe/London)" in emma.body_text
     assert str(world.home.practitioner) in emma.body_text and session.access_code in emma.body_text
     assert "https://practice.example.com/join/" in emma.body_text and emma.subject.endswith("2:00 PM GMT")
-    tex = messages(session, kind=Kind.INVITE, channel=Channel.SMS).get()
+    tex = messages(session, kind=NotificationKind.INVITE, channel=Channel.SMS).get()
     assert "9:00 AM CDT" in tex.body_text
     # A week later the same wall time in New York is still 10:00, and London's 14:00 becomes... still GMT.
     later = schedule(world, start=datetime(2030, 4, 2, 10, 0, tzinfo=NY))
-    assert "3:00 PM BST (Europe/London)" in messages(later, kind=Kind.INVITE, channel=Channel.EMAIL).get().body_text
+    assert "3:00 PM BST (Europe/London)" in messages(later, kind=NotificationKind.INVITE, channel=Channel.EMAIL).get().body_text
 
 
 def test_text_messages_carry_no_clinical_detail(world):
@@ -88,26 +88,26 @@ def test_text_messages_carry_no_clinical_detail(world):
 
 def test_rescheduling_replaces_reminders_and_tells_the_participants(world):
     session = schedule(world)
-    old_ids = set(messages(session, kind=Kind.REMINDER).values_list("pk", flat=True))
+    old_ids = set(messages(session, kind=NotificationKind.REMINDER).values_list("pk", flat=True))
     scheduling.move_session(practice=world.home.practice, actor=None, session=session,
                             start=datetime(2030, 3, 13, 15, 0, tzinfo=NY), end=datetime(2030, 3, 13, 15, 50, tzinfo=NY))
     assert set(Notification.objects.filter(pk__in=old_ids).values_list("state", flat=True)) == {State.CANCELED}
-    new = messages(session, kind=Kind.REMINDER, state=State.PENDING)
+    new = messages(session, kind=NotificationKind.REMINDER, state=State.PENDING)
     assert new.count() == 4 and all(n.about_start == datetime(2030, 3, 13, 15, 0, tzinfo=NY) for n in new)
-    notice = messages(session, kind=Kind.RESCHEDULE, channel=Channel.EMAIL).get()
+    notice = messages(session, kind=NotificationKind.RESCHEDULE, channel=Channel.EMAIL).get()
     assert "Wednesday, March 13, 2030 at 7:00 PM GMT" in notice.body_text and "It was: Tuesday, March 12, 2030 at 2:00 PM" in notice.body_text
 
 
 def test_canceling_removes_reminders_and_sends_notices(world):
     session = schedule(world)
     scheduling.cancel_session(practice=world.home.practice, actor=None, session=session)
-    assert not messages(session, kind=Kind.REMINDER, state=State.PENDING).exists()
-    assert sorted(messages(session, kind=Kind.CANCEL).values_list("channel", flat=True)) == ["email", "sms"]
+    assert not messages(session, kind=NotificationKind.REMINDER, state=State.PENDING).exists()
+    assert sorted(messages(session, kind=NotificationKind.CANCEL).values_list("channel", flat=True)) == ["email", "sms"]
 
 
 def test_a_message_about_an_old_time_is_withdrawn_not_sent(world, clock):
     session = schedule(world)
-    reminder = messages(session, kind=Kind.REMINDER, channel=Channel.EMAIL).first()
+    reminder = messages(session, kind=NotificationKind.REMINDER, channel=Channel.EMAIL).first()
     # Move the session behind the outbox's back (as a crash between steps would): the old reminder must not go.
     type(session).objects.filter(pk=session.pk).update(start=session.start + timedelta(days=1), end=session.end + timedelta(days=1))
     clock.move_to(reminder.due_at + timedelta(seconds=1))
@@ -118,7 +118,7 @@ def test_a_message_about_an_old_time_is_withdrawn_not_sent(world, clock):
 
 def test_email_delivery_has_text_html_and_ics_and_is_never_sent_twice(world):
     session = schedule(world)
-    invite = messages(session, kind=Kind.INVITE, channel=Channel.EMAIL).get()
+    invite = messages(session, kind=NotificationKind.INVITE, channel=Channel.EMAIL).get()
     assert delivery.deliver_one(invite.pk) == "sent"
     assert delivery.deliver_one(invite.pk) is None
     assert len(mail.outbox) == 1
@@ -135,7 +135,7 @@ def test_sms_goes_through_the_twilio_sdk(world, settings):
     settings.TWILIO_API_BASE = stub.url
     try:
         session = schedule(world)
-        sms = messages(session, kind=Kind.INVITE, channel=Channel.SMS).get()
+        sms = messages(session, kind=NotificationKind.INVITE, channel=Channel.SMS).get()
         assert delivery.deliver_one(sms.pk) == "sent"
     finally:
         stub.close()
@@ -149,7 +149,7 @@ def test_sms_goes_through_the_twilio_sdk(world, settings):
 
 def test_failures_retry_with_backoff_then_end_as_failed_with_the_reason(world, clock):
     session = schedule(world)  # Twilio points at a port where nothing listens
-    sms = messages(session, kind=Kind.INVITE, channel=Channel.SMS).get()
+    sms = messages(session, kind=NotificationKind.INVITE, channel=Channel.SMS).get()
     gaps = []
     for attempt in range(1, delivery.MAX_ATTEMPTS + 1):
         outcome = delivery.deliver_one(sms.pk)
@@ -168,7 +168,7 @@ def test_a_provider_error_is_recorded(world, settings):
     settings.TWILIO_API_BASE = stub.url
     try:
         session = schedule(world)
-        sms = messages(session, kind=Kind.INVITE, channel=Channel.SMS).get()
+        sms = messages(session, kind=NotificationKind.INVITE, channel=Channel.SMS).get()
         assert delivery.deliver_one(sms.pk) == "retry"
     finally:
         stub.close()
@@ -185,7 +185,7 @@ def signed_post(client, data, url="https://practice.example.com/notifications/tw
 
 def sent_sms(world):
     session = schedule(world)
-    sms = messages(session, kind=Kind.INVITE, channel=Channel.SMS).get()
+    sms = messages(session, kind=NotificationKind.INVITE, channel=Channel.SMS).get()
     Notification.objects.filter(pk=sms.pk).update(state=State.SENT, provider_id="SM123")
     return sms
 
@@ -225,7 +225,7 @@ def test_the_tile_shows_the_invite_state(login, world):
     session = schedule(world, start=datetime(2030, 3, 2, 10, 0, tzinfo=NY))
     page = login(world.home.practitioner).get(reverse("sessions_app:dashboard")).content.decode()
     assert page.count("Invite queued") == 2 and "E-Mail/Text Not Used" in page
-    delivery.deliver_one(messages(session, kind=Kind.INVITE, channel=Channel.EMAIL).get().pk)
+    delivery.deliver_one(messages(session, kind=NotificationKind.INVITE, channel=Channel.EMAIL).get().pk)
     page = login(world.home.practitioner).get(reverse("sessions_app:dashboard")).content.decode()
     assert "Invite sent" in page and "Invite queued" in page
 
@@ -243,12 +243,12 @@ def test_text_invites_are_refused_without_twilio_settings(login, world, settings
 
 def test_without_twilio_texts_go_to_the_console_in_development_and_fail_clearly_in_production(world, settings, capsys):
     session = schedule(world)
-    sms = messages(session, kind=Kind.INVITE, channel=Channel.SMS).get()
+    sms = messages(session, kind=NotificationKind.INVITE, channel=Channel.SMS).get()
     settings.TWILIO_ACCOUNT_SID = ""
     settings.DEBUG = True
     assert delivery.deliver_one(sms.pk) == "sent"
     assert "text message to +13125550142" in capsys.readouterr().out
-    reminder = messages(session, kind=Kind.REMINDER, channel=Channel.SMS).first()
+    reminder = messages(session, kind=NotificationKind.REMINDER, channel=Channel.SMS).first()
     Notification.objects.filter(pk=reminder.pk).update(due_at=NOW)
     settings.DEBUG = False
     assert delivery.deliver_one(reminder.pk) == "failed"

@@ -4,6 +4,7 @@ from django import template
 
 from practice import phones
 from practice.timezones import time_zone_choices
+from sessions_app import presentation
 
 register = template.Library()
 
@@ -27,3 +28,15 @@ def phone(value):
 @register.inclusion_tag("partials/time_zone_datalist.html")
 def time_zone_datalist():
     return {"zones": [value for value, _label in time_zone_choices()]}
+
+
+@register.filter
+def status_badge(status):
+    """The badge class of a session status: ``{{ session.status|status_badge }}`` gives e.g. ``text-bg-success``."""
+    return presentation.badge_class(status)
+
+
+@register.simple_tag
+def status_legend():
+    """(label, colour) of every session status, for the calendar's legend."""
+    return presentation.legend()

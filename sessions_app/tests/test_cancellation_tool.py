@@ -11,11 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing.models import EntryKind, LedgerEntry
-from notifications import outbox
-from notifications.models import Kind, Notification, State
+from notifications.models import Notification, NotificationKind, State
 from practice.models import Role
 from practice.tests.factories import MembershipFactory, ParticipantFactory, RoomFactory, SessionFactory, UserFactory
 from sessions_app import cancellation, scheduling
+from sessions_app import messages as session_messages
 from sessions_app.models import Closure, CompletionType, SessionStatus
 from sessions_app.scheduling import ParticipantData, SessionData
 
@@ -71,7 +71,7 @@ def charges(session):
 
 def nothing_written(*sessions):
     assert all(status(s) == SessionStatus.SCHEDULED for s in sessions)
-    assert not Notification.objects.filter(kind__in=[Kind.CANCEL, Kind.NOTICE]).exists()
+    assert not Notification.objects.filter(kind__in=[NotificationKind.CANCEL, NotificationKind.NOTICE]).exists()
     assert not LedgerEntry.objects.exists()
     assert not Closure.objects.exists()
 
@@ -95,11 +95,11 @@ def test_notify_and_cancel(login, world, two):
         wages = LedgerEntry.objects.filter(session=session, kind=EntryKind.WAGE)
         assert wages.count() == 3 and {w.amount for w in wages} == {Decimal("0.00")}
         assert {p.completion_label for p in session.participants.all()} == {"Canceled"}
-        sent = notes(session, Kind.CANCEL)
+        sent = notes(session, NotificationKind.CANCEL)
         assert sorted(sent.values_list("participant__name", "channel")) == [("Emma Mail", "email"), ("Tex Phone", "sms")]
         assert all("Closed for the snow storm" in n.body_text for n in sent)
-        assert not notes(session, Kind.REMINDER).filter(state=State.PENDING).exists()
-        assert not notes(session, Kind.NOTICE).exists()
+        assert not notes(session, NotificationKind.REMINDER).filter(state=State.PENDING).exists()
+        assert not notes(session, NotificationKind.NOTICE).exists()
 
 
 def test_cancel_but_do_not_notify(login, world, two):
@@ -108,10 +108,10 @@ def test_cancel_but_do_not_notify(login, world, two):
     for session in two:
         assert status(session) == SessionStatus.CANCELED
         assert sorted(charges(session)) == [(Decimal("0.00"), "90837 · Canceled")] * 3
-        assert not notes(session, Kind.CANCEL).exists() and not notes(session, Kind.NOTICE).exists()
+        assert not notes(session, NotificationKind.CANCEL).exists() and not notes(session, NotificationKind.NOTICE).exists()
         # A canceled session gets no more reminders.
-        assert notes(session, Kind.REMINDER).exists()
-        assert not notes(session, Kind.REMINDER).filter(state=State.PENDING).exists()
+        assert notes(session, NotificationKind.REMINDER).exists()
+        assert not notes(session, NotificationKind.REMINDER).filter(state=State.PENDING).exists()
 
 
 def test_notify_only(login, world, two):
@@ -120,19 +120,19 @@ def test_notify_only(login, world, two):
     assert "Notified 4 participants about 2 sessions. Nothing was canceled." in response.content.decode()
     for session in two:
         assert status(session) == SessionStatus.SCHEDULED and session.completion_label == ""
-        sent = notes(session, Kind.NOTICE)
+        sent = notes(session, NotificationKind.NOTICE)
         assert sorted(sent.values_list("participant__name", "channel")) == [("Emma Mail", "email"), ("Tex Phone", "sms")]
         assert all("use the side door" in n.body_text for n in sent)
-        assert not notes(session, Kind.CANCEL).exists()
+        assert not notes(session, NotificationKind.CANCEL).exists()
         # Still scheduled: its reminders stay.
-        assert notes(session, Kind.REMINDER).filter(state=State.PENDING).count() == 4
+        assert notes(session, NotificationKind.REMINDER).filter(state=State.PENDING).count() == 4
     assert not LedgerEntry.objects.exists()
 
 
 @pytest.mark.parametrize("action", ["notify_cancel", "notify"])
 def test_system_should_not_send_invite_gets_no_message(login, world, two, action):
     login(world.home.staff).post(URL, form(action=action))
-    assert Notification.objects.filter(kind__in=[Kind.CANCEL, Kind.NOTICE]).count() == 4
+    assert Notification.objects.filter(kind__in=[NotificationKind.CANCEL, NotificationKind.NOTICE]).count() == 4
     assert not Notification.objects.filter(participant__name="Nico Noinvite").exists()
 
 
@@ -144,7 +144,7 @@ def test_a_session_without_clients_is_simply_canceled(world):
                                 first_day=date(2030, 3, 12), action="notify_cancel", message="Snow.")
     assert (result.canceled, result.notified) == (1, 1)
     assert status(session) == SessionStatus.CANCELED and not LedgerEntry.objects.filter(session=session).exists()
-    assert notes(session, Kind.CANCEL).get().to_address == "cohost@example.com"
+    assert notes(session, NotificationKind.CANCEL).get().to_address == "cohost@example.com"
 
 
 # Which sessions ----------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_only_scheduled_sessions_of_this_practice_are_affected(login, world, two
     response = login(world.home.staff).post(URL, form(), follow=True)
     assert "Canceled 2 sessions" in response.content.decode()
     assert status(done) == SessionStatus.COMPLETED and status(theirs) == SessionStatus.SCHEDULED
-    assert not Notification.objects.filter(session=theirs, kind=Kind.CANCEL).exists()
+    assert not Notification.objects.filter(session=theirs, kind=NotificationKind.CANCEL).exists()
 
 
 # The closure ------------------------------------------------------------------
@@ -261,7 +261,7 @@ def test_a_disabled_canceled_type_is_a_plain_error_not_a_500(login, world, two):
 
 
 def test_an_error_half_way_writes_nothing(world, two, monkeypatch):
-    real_cancel, calls = outbox.cancel, []
+    real_cancel, calls = session_messages.cancel, []
 
     def failing_cancel(session, participants, **kwargs):
         calls.append(session.pk)
@@ -269,13 +269,13 @@ def test_an_error_half_way_writes_nothing(world, two, monkeypatch):
             raise RuntimeError("mail server on fire")
         return real_cancel(session, participants, **kwargs)
 
-    monkeypatch.setattr(outbox, "cancel", failing_cancel)
+    monkeypatch.setattr(session_messages, "cancel", failing_cancel)
     with pytest.raises(RuntimeError):
         cancellation.apply(practice=world.home.practice, actor=world.home.staff, membership=world.home.staff.memberships.get(),
                            first_day=date(2030, 3, 12), action="notify_cancel", message="Snow.", closure_title="Snow day")
     assert len(calls) == 2
     nothing_written(*two)
-    assert all(notes(s, Kind.REMINDER).filter(state=State.PENDING).count() == 4 for s in two)
+    assert all(notes(s, NotificationKind.REMINDER).filter(state=State.PENDING).count() == 4 for s in two)
 
 
 # Who may use it -----------------------------------------------------------------

@@ -9,7 +9,8 @@ from django.urls import reverse
 from practice.tests.factories import SessionFactory
 from sessions_app import series as S
 from sessions_app.models import Closure, Session, SessionSeries, SessionStatus
-from sessions_app.scheduling import ParticipantData, SchedulingConflict, SessionData
+from practice.errors import Conflict
+from sessions_app.scheduling import ParticipantData, SessionData
 from sessions_app.tests.helpers import session_post
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_all_edit_refuses_everything_when_one_occurrence_collides(world):
     series, made, _ = make(world, date(2030, 1, 7), 10, count=3)
     SessionFactory(practice=world.home.practice, practitioner=world.home.practitioner,
                    start=datetime(2030, 1, 21, 15, 0, tzinfo=NY), end=datetime(2030, 1, 21, 16, 0, tzinfo=NY))
-    with pytest.raises(SchedulingConflict, match="Jan 21"):
+    with pytest.raises(Conflict, match="Jan 21"):
         S.update_in_series(practice=world.home.practice, actor=None, session=made[0], data=data_at(world, date(2030, 1, 7), 15), scope="all")
     assert local_times(Session.objects.filter(series=series).order_by("start")) == ["2030-01-07 10:00", "2030-01-14 10:00", "2030-01-21 10:00"]
 

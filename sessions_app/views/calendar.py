@@ -2,63 +2,32 @@
 import zoneinfo
 from datetime import datetime, timedelta
 
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from practice import access as practice_access
-from practice.models import OFFICE_ROLES, TEAM_ROLES, Role, User
+from practice.errors import DomainError
+from practice.models import OFFICE_ROLES, TEAM_ROLES, Role
+from practice.selectors import practitioners
 from sessions_app import access, closures, scheduling
-from sessions_app.forms import PAST_GRACE
-from sessions_app.models import Closure, SessionStatus
+from sessions_app.forms import ClosureForm
+from sessions_app.models import SessionStatus
+from sessions_app.presentation import event_color
 
 # The widest range one events request may ask for (a month view shows six weeks).
 MAX_RANGE = timedelta(days=62)
-
-STATUS_COLORS = {
-    SessionStatus.SCHEDULED: "#0d6efd",
-    SessionStatus.COMPLETED: "#198754",
-    SessionStatus.MISSED: "#fd7e14",
-    SessionStatus.CANCELED: "#adb5bd",
-}
-
-
-class ClosureForm(forms.Form):
-    title = forms.CharField(max_length=120)
-    start_date = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label="Last day", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                               help_text="Leave empty for a single day.")
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and not end:
-            cleaned["end_date"] = start
-        elif start and end and end < start:
-            self.add_error("end_date", "The last day cannot be before the first day.")
-        elif start and end and (end - start).days > 366:
-            self.add_error("end_date", "A closure can be at most a year long.")
-        return cleaned
-
-
-def _practitioners(request):
-    return User.objects.filter(
-        memberships__practice=request.practice, memberships__is_active=True,
-        memberships__role__in=(Role.PRACTITIONER, Role.ADMIN),
-    ).order_by("first_name", "last_name")
 
 
 @practice_access.member_required
 def calendar(request):
     office = request.membership.role in OFFICE_ROLES
-    upcoming = Closure.objects.filter(practice=request.practice, end_date__gte=timezone.localdate()).order_by("start_date")[:20]
+    upcoming = access.closures_of(request.membership).filter(end_date__gte=timezone.localdate()).order_by("start_date")[:20]
     return render(request, "sessions_app/calendar.html", {
-        "practitioners": _practitioners(request) if office else [],
+        "practitioners": practitioners(request.practice) if office else [],
         "can_schedule": request.membership.role in TEAM_ROLES,
         "can_close": office,
         "closure_form": ClosureForm(),
@@ -94,7 +63,7 @@ def calendar_events(request):
         return JsonResponse({"error": "start and end must be dates."}, status=400)
     end = min(end, start + MAX_RANGE)
     team = request.membership.role in TEAM_ROLES
-    sessions = access.sessions_visible_to(request).filter(start__lt=end, end__gt=start)
+    sessions = access.sessions_visible_to(request.membership).filter(start__lt=end, end__gt=start)
     chosen = request.GET.get("practitioner", "")
     if chosen.isdigit() and request.membership.role in OFFICE_ROLES:
         sessions = sessions.filter(practitioner_id=int(chosen))
@@ -107,7 +76,7 @@ def calendar_events(request):
     events = []
     for session in sessions:
         closure = closures.closure_on(session.start.astimezone(practice_zone).date(), shut)
-        movable = team and session.status == SessionStatus.SCHEDULED and session.end > now - PAST_GRACE
+        movable = team and session.status == SessionStatus.SCHEDULED and session.end > now - scheduling.PAST_GRACE
         events.append({
             "id": session.pk,
             # The saved outcome follows the name: "Jamie Rivera · Late Cancel" (a client sees their own).
@@ -116,7 +85,7 @@ def calendar_events(request):
             "start": timezone.localtime(session.start).replace(tzinfo=None).isoformat(),
             "end": timezone.localtime(session.end).replace(tzinfo=None).isoformat(),
             "url": reverse("sessions_app:session_detail", args=[session.pk]),
-            "color": STATUS_COLORS.get(session.status, "#0d6efd"),
+            "color": event_color(session.status),
             "borderColor": "#dc3545" if closure and session.status == SessionStatus.SCHEDULED else None,
             "editable": movable,
             "classNames": [f"status-{session.status}"] + (["on-closure"] if closure else []) + (["past"] if session.end < now else []),
@@ -140,22 +109,18 @@ def calendar_events(request):
 @practice_access.team_required
 @require_POST
 def session_move(request, pk):
-    session = access.session_for(request, pk)
+    session = access.session_for(request.membership, pk)
     zone = timezone.get_current_timezone()
     try:
         start = _parse_wall(request.POST.get("start"), zone)
         end = _parse_wall(request.POST.get("end"), zone)
     except ValueError:
         return JsonResponse({"error": "The new time could not be read."}, status=400)
-    if start < timezone.now() - PAST_GRACE:
-        return JsonResponse({"error": "That time has already passed."}, status=400)
-    practice_zone = zoneinfo.ZoneInfo(request.practice.time_zone)
-    closure = closures.closures_between(request.practice, start.astimezone(practice_zone).date(), start.astimezone(practice_zone).date()).first()
-    if closure:
-        return JsonResponse({"error": f"That day falls on the closure “{closure}”. Open the session to schedule it there anyway."}, status=400)
     try:
         scheduling.move_session(practice=request.practice, actor=request.user, session=session, start=start, end=end)
-    except ValidationError as error:
+    except scheduling.SlotOnClosure as error:
+        return JsonResponse({"error": f"{error.message} Open the session to schedule it there anyway."}, status=400)
+    except DomainError as error:
         return JsonResponse({"error": error.message}, status=400)
     return JsonResponse({"ok": True})
 
@@ -178,7 +143,7 @@ def closure_add(request):
 @practice_access.office_required
 @require_POST
 def closure_delete(request, pk):
-    closure = get_object_or_404(Closure, practice=request.practice, pk=pk)
+    closure = access.closure_for(request.membership, pk)
     closure.delete()
     messages.success(request, f"Closure “{closure.title}” removed.")
     return redirect("sessions_app:calendar")

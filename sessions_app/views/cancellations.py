@@ -1,7 +1,7 @@
 """The cancellation tool (SESSIONS > CANCELLATIONS): the page, its live list of affected
 sessions (an htmx partial) and applying it. The rules live in ``sessions_app.cancellation``."""
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from practice.errors import DomainError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -48,7 +48,7 @@ def cancellations(request):
             try:
                 result = cancellation.apply(practice=request.practice, actor=request.user, membership=request.membership,
                                             **form.apply_arguments())
-            except ValidationError as error:
+            except DomainError as error:
                 form.add_error(None, error)
             else:
                 messages.success(request, cancellation.summary(result))

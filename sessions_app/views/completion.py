@@ -7,8 +7,6 @@ refuses becomes a form error or a message in plain words, and nothing is written
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from practice import access as practice_access
+from practice.errors import Conflict, DomainError
 from practice.models import TEAM_ROLES
 from sessions_app import access, completion
 from sessions_app.closures import mark_closures
@@ -37,11 +36,11 @@ def _next_url(request, default):
     return default
 
 
-def _plain(error) -> str:
-    """A domain error as one sentence for a form or a message."""
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or NOT_ALLOWED
+def _plain(error: DomainError) -> str:
+    """A refusal as one sentence for a form or a message; an overlap says what to do about it."""
+    if isinstance(error, Conflict):
+        return OVERLAP_ERROR
+    return error.message or NOT_ALLOWED
 
 
 def _load(session):
@@ -66,8 +65,8 @@ def _saved_message(form, session):
 @require_http_methods(["GET", "POST"])
 def session_save(request, pk):
     """The Save page: one outcome per client participant (a group gets one select each)."""
-    session = _load(access.session_for(request, pk))
-    practice_access.require(request, TEAM_ROLES)
+    session = _load(access.session_for(request.membership, pk))
+    practice_access.require(request.membership, TEAM_ROLES)
     mark_closures([session], request.practice)
     clients = [p for p in session.participants.all() if p.is_client]
     options = option_list(request.practice, request.membership)
@@ -78,10 +77,8 @@ def session_save(request, pk):
         try:
             saved = completion.save_session(practice=request.practice, actor=request.user, membership=request.membership,
                                             session=session, outcomes=form.outcomes())
-        except (ValidationError, PermissionDenied) as error:
+        except DomainError as error:
             form.add_error(None, _plain(error))
-        except IntegrityError:
-            form.add_error(None, OVERLAP_ERROR)
         else:
             messages.success(request, _saved_message(form, saved))
             return redirect(_next_url(request, detail))
@@ -100,7 +97,7 @@ def session_save(request, pk):
 @practice_access.member_required
 def session_popup(request, pk):
     """The calendar pop-up (loaded by htmx into a modal): the session at a glance and a small Save form."""
-    session = _load(access.session_for(request, pk))
+    session = _load(access.session_for(request.membership, pk))
     mark_closures([session], request.practice)
     team = request.membership.role in TEAM_ROLES
     participants = list(session.participants.all())
@@ -136,7 +133,7 @@ def bulk_save(request):
         messages.error(request, " ".join(error for errors in form.errors.values() for error in errors) + " Nothing was saved.")
         return redirect(back)
     ids = set(form.cleaned_data["session"])
-    sessions = list(access.sessions_visible_to(request).filter(pk__in=ids).order_by("start", "pk"))
+    sessions = list(access.sessions_visible_to(request.membership).filter(pk__in=ids).order_by("start", "pk"))
     if len(sessions) != len(ids):
         missing = len(ids) - len(sessions)
         messages.error(request, f"{missing} of the checked sessions could not be found (deleted, or not yours to save). "
@@ -146,11 +143,8 @@ def bulk_save(request):
         outcome = completion.outcome_from_choice(request.practice, form.cleaned_data["option"])
         saved = completion.save_sessions(practice=request.practice, actor=request.user, membership=request.membership,
                                          sessions=sessions, outcome=outcome)
-    except (ValidationError, PermissionDenied) as error:
+    except DomainError as error:
         messages.error(request, f"{_plain(error)} Nothing was saved.")
-        return redirect(back)
-    except IntegrityError:
-        messages.error(request, f"{OVERLAP_ERROR} Nothing was saved.")
         return redirect(back)
     label = form.label()
     note = ""

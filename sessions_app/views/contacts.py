@@ -14,7 +14,7 @@ from sessions_app.forms import ContactForm
 @practice_access.team_required
 def contact_list(request):
     query = request.GET.get("q", "")
-    contacts = access.contacts_visible_to(request).search(query).select_related("owner")
+    contacts = access.contacts_visible_to(request.membership).search(query).select_related("owner")
     page = Paginator(contacts, 25).get_page(request.GET.get("page"))
     return render(request, "sessions_app/contact_list.html", {"page": page, "query": query})
 
@@ -22,9 +22,9 @@ def contact_list(request):
 @practice_access.member_required
 def contact_edit(request, pk=None):
     if pk:
-        contact = access.contact_for(request, pk)
+        contact = access.contact_for(request.membership, pk)
     else:
-        practice_access.require(request, TEAM_ROLES)
+        practice_access.require(request.membership, TEAM_ROLES)
         contact = None
     form = ContactForm(request.POST or None, instance=contact, practice=request.practice, owner=request.user)
     if request.method == "POST" and form.is_valid():
@@ -38,7 +38,7 @@ def contact_edit(request, pk=None):
 @practice_access.member_required
 @require_POST
 def contact_delete(request, pk):
-    contact = access.contact_for(request, pk)
+    contact = access.contact_for(request.membership, pk)
     name = contact.name
     contact.delete()
     messages.success(request, f"Contact “{name}” deleted.")
@@ -55,5 +55,5 @@ def contact_search(request):
         words = Q()
         for word in text.split():
             words &= Q(name__istartswith=word) | Q(name__icontains=f" {word}")
-        matches = list(access.contacts_visible_to(request).filter(words).order_by("name")[:8])
+        matches = list(access.contacts_visible_to(request.membership).filter(words).order_by("name")[:8])
     return render(request, "sessions_app/partials/contact_suggestions.html", {"matches": matches})

@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 
-from notifications.models import Kind, Notification
+from notifications.models import NotificationKind, Notification
 from practice import access as practice_access
 from sessions_app import access
 from sessions_app.forms import TIME_CHOICES
@@ -17,14 +17,14 @@ DASHBOARD_LIMIT = 25
 def dashboard(request):
     """Upcoming sessions as cards: a practitioner's own; admins and staff see the practice's."""
     now = timezone.now()
-    sessions = access.sessions_visible_to(request).filter(end__gte=now).exclude(status=SessionStatus.CANCELED)
+    sessions = access.sessions_visible_to(request.membership).filter(end__gte=now).exclude(status=SessionStatus.CANCELED)
     if not request.membership.is_office:
         sessions = sessions.filter(practitioner=request.user)
-    invites = Notification.objects.filter(kind=Kind.INVITE).order_by("-created_at")
+    invites = Notification.objects.filter(kind=NotificationKind.INVITE).order_by("-created_at")
     sessions = (
         sessions.select_related("room", "practitioner")
         .prefetch_related(
-            "participants", "session_services__service",
+            "participants", "participants__payment_request", "session_services__service",
             Prefetch("participants__notifications", queryset=invites, to_attr="invite_messages"),
         )
         .order_by("start")[:DASHBOARD_LIMIT]
@@ -43,7 +43,7 @@ def dashboard(request):
 def my_sessions(request):
     mine = Participant.objects.filter(client=request.user)
     sessions = (
-        access.sessions_visible_to(request)
+        access.sessions_visible_to(request.membership)
         .filter(end__gte=timezone.now())
         .exclude(status=SessionStatus.CANCELED)
         .select_related("practitioner", "room")

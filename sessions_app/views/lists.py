@@ -23,7 +23,7 @@ def _bulk_context(request):
 def session_list(request):
     """Every session the member may see, filtered by a GET form; from today on by default."""
     form = listing.filter_form(request)
-    sessions = listing.filtered_sessions(request, form) if form.is_valid() else access.sessions_visible_to(request).none()
+    sessions = listing.filtered_sessions(request, form) if form.is_valid() else access.sessions_visible_to(request.membership).none()
     page = Paginator(sessions, listing.PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = mark_closures(page.object_list, request.practice)
     return render(request, "sessions_app/session_list.html", {"form": form, "page": page, **_bulk_context(request)})
@@ -40,9 +40,9 @@ def open_sessions(request):
 @practice_access.member_required
 def session_detail(request, pk):
     """One session. The team sees all of it; a client sees their own part and the public note."""
-    session = access.session_for(request, pk)
+    session = access.session_for(request.membership, pk)
     prefetch_related_objects([session], "practitioner", "room", "series", "participants", "session_services__service",
-                             "participants__payments")
+                             "participants__payments", "participants__payment_request")
     mark_closures([session], request.practice)
     is_client = request.membership.role == Role.CLIENT
     lines = list(session.session_services.all())

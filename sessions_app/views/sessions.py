@@ -3,21 +3,23 @@ import zoneinfo
 from datetime import date, time, timedelta
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from practice import access as practice_access
+from practice.errors import Conflict
 from practice.models import TEAM_ROLES, DeliveryMethod, Service
-from sessions_app import access, scheduling, series
+from sessions_app import access, money, scheduling, series
 from sessions_app.forms import ParticipantFormSet, RepeatForm, SeriesScopeForm, ServiceFormSet, SessionForm
 from sessions_app.models import InviteMethod, SessionKind, SessionStatus
 
 
 def _forms(request, *, session=None, initial=None, participants=None, services=None):
     data = request.POST if request.method == "POST" else None
-    contacts = access.contacts_visible_to(request)
+    contacts = access.contacts_visible_to(request.membership)
     service_formset = ServiceFormSet(data, prefix="services", initial=services, form_kwargs={"practice": request.practice})
     payable = Service.objects.filter(practice=request.practice, is_active=True)
     payment_services = payable if request.practice.stripe_ready else None
@@ -49,6 +51,13 @@ def _session_data(form, services, participants):
             for row in participants.rows()
         ],
     )
+
+
+def _payment_initial(participant) -> dict:
+    terms = money.payment_request(participant)
+    if terms is None:
+        return {"require_payment": False, "payment_service": None, "payment_amount": None}
+    return {"require_payment": True, "payment_service": terms.service_id, "payment_amount": terms.amount}
 
 
 def _render(request, form, services, participants, session=None, **extra):
@@ -109,7 +118,7 @@ def session_new(request):
     if repeat is None:
         try:
             session = scheduling.schedule_session(practice=request.practice, actor=request.user, data=data)
-        except scheduling.SchedulingConflict as conflict:
+        except Conflict as conflict:
             form.add_error(None, conflict.message)
             return _render(request, form, services, participants, repeat_form=repeat_form)
         messages.success(request, f"Session saved. Access code {session.access_code}.")
@@ -135,8 +144,8 @@ def session_new(request):
 
 
 def _editable(request, pk):
-    session = access.session_for(request, pk)
-    practice_access.require(request, TEAM_ROLES)
+    session = access.session_for(request.membership, pk)
+    practice_access.require(request.membership, TEAM_ROLES)
     return session
 
 
@@ -153,11 +162,11 @@ def session_edit(request, pk):
         "duration_minutes": session.duration_minutes, "public_note": session.public_note,
         "private_note": session.private_note, "kind": session.kind,
     }
+    prefetch_related_objects([session], "participants__payment_request")
     service_rows = [{"service": line.service_id, "price": line.price} for line in session.session_services.all()]
     people = [
         {"id": p.pk, "contact": p.contact_id, "name": p.name, "invite_method": p.invite_method, "email": p.email,
-         "phone": p.phone, "time_zone": p.time_zone, "is_client": p.is_client, "require_payment": bool(p.payment_amount),
-         "payment_service": p.payment_service_id, "payment_amount": p.payment_amount}
+         "phone": p.phone, "time_zone": p.time_zone, "is_client": p.is_client, **_payment_initial(p)}
         for p in session.participants.all()
     ]
     form, services, participants = _forms(request, session=session, initial=initial, participants=people, services=service_rows)
@@ -169,7 +178,7 @@ def session_edit(request, pk):
                 practice=request.practice, actor=request.user, session=session,
                 data=_session_data(form, services, participants), scope=scope_form.cleaned_data["scope"],
             )
-        except scheduling.SchedulingConflict as conflict:
+        except Conflict as conflict:
             form.add_error(None, conflict.message)
         else:
             messages.success(request, "Session updated." if count == 1 else f"{count} sessions updated.")

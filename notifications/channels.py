@@ -1,0 +1,108 @@
+"""The ways a message leaves: e-mail through Django's backend, texts through Twilio."""
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.urls import reverse
+
+from notifications.models import Channel
+from practice.errors import NotConfigured
+
+log = logging.getLogger(__name__)
+
+
+def sms_configured() -> bool:
+    """Whether text messages can be sent (Twilio credentials and a sender number are set)."""
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM_NUMBER)
+
+
+class Twilio:
+    """The Twilio Messages API through the official SDK."""
+
+    def __init__(self):
+        from twilio.rest import Client
+
+        self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+        if settings.TWILIO_API_BASE:  # a loopback stub in tests and benchmarks
+            self.client.api.base_url = settings.TWILIO_API_BASE
+
+    def send(self, notification) -> str:
+        message = self.client.messages.create(
+            to=notification.to_address, from_=settings.TWILIO_FROM_NUMBER, body=notification.body_text,
+            status_callback=settings.SITE_URL + reverse("notifications:twilio_status"),
+        )
+        return message.sid
+
+
+class ConsoleSms:
+    """Development without Twilio settings: texts are written to the worker's log, like console e-mail."""
+
+    def send(self, notification) -> str:
+        log.info("Text message to %s:\n%s", notification.to_address, notification.body_text)
+        print(f"--- text message to {notification.to_address} ---\n{notification.body_text}\n", flush=True)
+        return f"console-{notification.pk}"
+
+
+class SmsNotConfigured(NotConfigured):
+    """A text message when Twilio is not set up (outside development)."""
+
+
+def sms_sender():
+    if sms_configured():
+        return Twilio()
+    if settings.DEBUG:
+        return ConsoleSms()
+    raise SmsNotConfigured("Text messages are not set up: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER are missing.")
+
+
+class Senders:
+    """Connections reused across the messages of one drain."""
+
+    def __init__(self):
+        self._mail = None
+        self._twilio = None
+
+    def mail(self):
+        if self._mail is None:
+            self._mail = get_connection(fail_silently=False)
+        return self._mail
+
+    def twilio(self):
+        if self._twilio is None:
+            self._twilio = sms_sender()
+        return self._twilio
+
+    def close(self):
+        if self._mail is not None:
+            try:
+                self._mail.close()
+            except Exception:  # a broken connection is replaced next time
+                pass
+            self._mail = None
+
+
+def send_email(notification, senders: Senders) -> str:
+    """Send one e-mail (text, HTML and the calendar attachment it was written with); return its Message-ID."""
+    host = settings.SITE_URL.split("//")[-1].split("/")[0]
+    message = EmailMultiAlternatives(
+        subject=notification.subject, body=notification.body_text, from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.to_address], connection=senders.mail(),
+        headers={"Message-ID": f"<notification-{notification.pk}@{host}>"},
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    if notification.ics:
+        message.attach("session.ics", notification.ics, "text/calendar; method=REQUEST")
+    try:
+        message.send()
+    except Exception:
+        senders.close()  # the next message gets a fresh connection
+        raise
+    return message.extra_headers["Message-ID"]
+
+
+def send(notification, senders: Senders) -> str:
+    """Send through the message's channel; return the provider's id for it."""
+    if notification.channel == Channel.SMS:
+        return senders.twilio().send(notification)
+    return send_email(notification, senders)

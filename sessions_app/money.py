@@ -1,0 +1,49 @@
+"""The one module of sessions_app that imports billing: the documented exception
+to the layering practice ← notifications ← sessions_app ← billing.
+
+Billing builds on sessions (its ledger lines and payments point at sessions and
+participants), so sessions may not reach into billing anywhere else. Three
+things a session does need from billing go through here: saving a session
+posts (or reverses) its money, a participant may be asked to pay, and an
+invitation carries the payment link. ``tests/test_layering.py`` names this file.
+"""
+from decimal import Decimal
+
+from billing import ledger, payments
+
+
+def amount(value, currency: str) -> Decimal:
+    """Round to the currency's minor unit: the ledger's one rounding rule."""
+    return ledger.money(value, currency)
+
+
+def post_outcome(*, session, participant, actor, client_amount: Decimal, practitioner_amount: Decimal, label: str,
+                 service_date):
+    """Write the client charge and the practitioner wage of one saved client participant."""
+    return ledger.post_outcome(session=session, participant=participant, actor=actor, client_amount=client_amount,
+                               practitioner_amount=practitioner_amount, label=label, service_date=service_date)
+
+
+def reverse_outcome(*, participant, actor) -> int:
+    """Reverse the charge and wage of an earlier save (payments stay); returns how many lines."""
+    return ledger.reverse_outcome(participant=participant, actor=actor)
+
+
+def set_payment_terms(participant, *, service, amount: Decimal | None) -> None:
+    """Require ``amount`` for ``service`` from the participant, or nothing when amount is None."""
+    payments.set_terms(participant, service=service, amount=amount)
+
+
+def payment_request(participant):
+    """The participant's payment request in any state, or None."""
+    return payments.request_of(participant)
+
+
+def payment_due(participant):
+    """The participant's open payment request, or None."""
+    return payments.due_request(participant)
+
+
+def payment_link(participant) -> str:
+    """The signed payment page for an open payment request, or ''."""
+    return payments.payment_url(participant) if payments.due_request(participant) else ""
