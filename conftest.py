@@ -4,10 +4,19 @@ from dataclasses import dataclass
 
 import pytest
 
+from practice import embedded
 from practice.models import Role
 from practice.tests.factories import (
     PASSWORD, ContactFactory, MembershipFactory, PracticeFactory, RoomFactory, ServiceFactory, UserFactory,
 )
+
+
+def pytest_configure(config):
+    """Start the embedded PostgreSQL / Redis (when DATABASE_URL / REDIS_URL are unset) before
+    any test connects; the settings, which pytest-django loads earlier, only describe them."""
+    if config.getoption("help") or config.getoption("version"):
+        return
+    embedded.ensure_started()
 
 
 @pytest.fixture(autouse=True)

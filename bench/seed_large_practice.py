@@ -21,6 +21,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practice.settings")
 
 import django  # noqa: E402
 
+from practice import embedded  # noqa: E402
+
+embedded.ensure_started()  # when DATABASE_URL / REDIS_URL are unset
 django.setup()
 
 from django.contrib.auth.hashers import make_password  # noqa: E402

@@ -1,8 +1,12 @@
 """One settings module, driven by environment variables with local defaults.
 
 Production sets at least DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and
-REDIS_URL. Without DATABASE_URL / REDIS_URL the app starts its own PostgreSQL
-and Redis under var/ (see practice/embedded.py).
+REDIS_URL. Without DATABASE_URL / REDIS_URL the app uses its own PostgreSQL and
+Redis under var/ (see practice/embedded.py).
+
+This module only reads the environment: it starts no process and takes no lock.
+The embedded servers are started by the entry points (manage.py, wsgi, asgi,
+Celery's worker and beat, the pytest start-up) through embedded.ensure_started().
 """
 import os
 from pathlib import Path
@@ -13,14 +17,24 @@ from django.core.exceptions import ImproperlyConfigured
 from practice import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = embedded.var_dir()
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_bool(name, default):
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """1/0, true/false, yes/no, on/off (any case); unset or empty means ``default``."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not a boolean; use 1/0, true/false, yes/no or on/off."
+    )
 
 
 def env_list(name, default):
@@ -31,7 +45,6 @@ def env_list(name, default):
 
 
 DEBUG = env_bool("DEBUG", True)
-TESTING = env_bool("TESTING", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -94,6 +107,7 @@ TEMPLATES = [
 ]
 
 # --- Database and Redis -----------------------------------------------------
+# Without a URL, the embedded server's address, computed from VAR_DIR (not started here).
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:

@@ -2,5 +2,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from practice import embedded
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practice.settings")
+embedded.ensure_started()  # the embedded servers, when DATABASE_URL / REDIS_URL are unset
 application = get_wsgi_application()
