@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from django import forms
 
-from billing import ledger
-from sessions_app import completion
+from sessions_app import completion, money
 from sessions_app.models import CompletionType
 
 OVERRIDE_DESCRIPTION = "You decide what cost and wages are applied (admin or staff with the over-ride permission)."
@@ -49,7 +48,7 @@ def bulk_choices(practice, membership) -> list[tuple[str, str]]:
 
 
 def _amount_field(label, currency):
-    places = ledger.MINOR_UNITS.get(currency.upper(), 2)
+    places = money.decimal_places(currency)
     step = "1" if places == 0 else "0." + "0" * (places - 1) + "1"
     return forms.DecimalField(
         label=f"{label} ({currency})", required=False, min_value=0, max_digits=MAX_AMOUNT_DIGITS, decimal_places=places,

@@ -17,6 +17,11 @@ def amount(value, currency: str) -> Decimal:
     return ledger.money(value, currency)
 
 
+def decimal_places(currency: str) -> int:
+    """Digits after the point in ``currency`` (2 for USD, 0 for JPY)."""
+    return ledger.MINOR_UNITS.get(currency.upper(), 2)
+
+
 def post_outcome(*, session, participant, actor, client_amount: Decimal, practitioner_amount: Decimal, label: str,
                  service_date):
     """Write the client charge and the practitioner wage of one saved client participant."""
