@@ -1,10 +1,15 @@
-"""Access functions for billing: the only way billing views reach ledger lines.
+"""Access functions for billing: the only way to reach ledger lines and client accounts.
+
+Each takes the member asking (a practice.models.Membership: ``.practice``,
+``.user``, ``.role``), never a request, so views, Celery tasks, management
+commands and a client portal share one check. A missing or inactive membership
+sees nothing.
 
 A client account is a client user (kind ``u``: ``LedgerEntry.client``) or a
 contact without a user (kind ``c``: ``LedgerEntry.contact`` with no client).
-Every function scopes to the request's practice first, so an account of another
-practice (or an id that only exists there) answers 404 whatever the role; then
-the role narrows it:
+Every function scopes to the membership's practice first, so an account of
+another practice (or an id that only exists there) answers 404 whatever the
+role; then the role narrows it:
 
 - admin and staff: every account of the practice;
 - a practitioner: accounts with at least one line from their own sessions;
@@ -18,10 +23,12 @@ from django.http import Http404
 
 from billing import ledger
 from billing.models import EntryKind, LedgerEntry
+from practice import selectors
 from practice.models import OFFICE_ROLES, Membership, Role, User
 from sessions_app.models import Contact
 
 USER, CONTACT = "u", "c"
+NOT_FOUND = "No such account in this practice."
 
 
 @dataclass
@@ -41,74 +48,81 @@ class Account:
         return ledger.client_account(practice, client=self.client, contact=self.contact if self.client is None else None)
 
 
-def account_lines_visible_to(request):
+def _role(membership):
+    """The member's role, or None for no membership or an inactive one."""
+    return membership.role if membership is not None and membership.is_active else None
+
+
+def account_lines_visible_to(membership):
     """The client-account lines (every kind but wages) whose accounts the member may see, whole accounts only."""
-    lines = LedgerEntry.objects.filter(practice=request.practice).exclude(kind=EntryKind.WAGE)
-    role = request.membership.role if request.membership else None
+    role = _role(membership)
+    if role is None:
+        return LedgerEntry.objects.none()
+    practice, user_id = membership.practice, membership.user_id
+    lines = LedgerEntry.objects.filter(practice=practice).exclude(kind=EntryKind.WAGE)
     if role in OFFICE_ROLES:
         return lines
     if role == Role.PRACTITIONER:
-        own = LedgerEntry.objects.filter(practice=request.practice, practitioner=request.user).exclude(kind=EntryKind.WAGE)
+        own = LedgerEntry.objects.filter(practice=practice, practitioner_id=user_id).exclude(kind=EntryKind.WAGE)
         return lines.filter(
             Q(client__isnull=False, client_id__in=own.filter(client__isnull=False).values("client_id"))
             | Q(client__isnull=True, contact__isnull=False,
                 contact_id__in=own.filter(client__isnull=True, contact__isnull=False).values("contact_id"))
             # Lines of a participant linked to neither: only the practitioner's own.
-            | Q(client__isnull=True, contact__isnull=True, practitioner=request.user)
+            | Q(client__isnull=True, contact__isnull=True, practitioner_id=user_id)
         )
     if role == Role.CLIENT:
-        return lines.filter(client=request.user)
+        return lines.filter(client_id=user_id)
     return lines.none()
 
 
-def _user_account(request, pk) -> Account:
-    practice = request.practice
+def _user_account(practice, pk) -> Account:
     in_practice = Exists(Membership.objects.filter(practice=practice, user=OuterRef("pk"), role=Role.CLIENT)) | Exists(
         LedgerEntry.objects.filter(practice=practice, client=OuterRef("pk"))
     )
     user = User.objects.filter(in_practice, pk=pk).first()
     if user is None:
-        raise Http404("No such account in this practice.")
+        raise Http404(NOT_FOUND)
     return Account(USER, user.pk, str(user), client=user)
 
 
-def _contact_account(request, pk) -> Account:
-    contact = Contact.objects.filter(practice=request.practice, pk=pk).first()
+def _contact_account(practice, pk) -> Account:
+    contact = Contact.objects.filter(practice=practice, pk=pk).first()
     if contact is None:
-        raise Http404("No such account in this practice.")
+        raise Http404(NOT_FOUND)
     return Account(CONTACT, contact.pk, contact.name, contact=contact)
 
 
-def client_account_for(request, kind, pk) -> Account:
+def client_account_for(membership, kind, pk) -> Account:
     """The account ``kind``+``pk`` if the member may open it, else 404 (403 is never used here)."""
-    if request.practice is None or request.membership is None:
-        raise Http404("No such account in this practice.")
-    role = request.membership.role
-    if role == Role.CLIENT and not (kind == USER and int(pk) == request.user.pk):
-        raise Http404("No such account in this practice.")
+    role = _role(membership)
+    if role not in (*OFFICE_ROLES, Role.PRACTITIONER, Role.CLIENT):
+        raise Http404(NOT_FOUND)
+    if role == Role.CLIENT and not (kind == USER and int(pk) == membership.user_id):
+        raise Http404(NOT_FOUND)
+    practice = membership.practice
     if kind == USER:
-        account = _user_account(request, pk)
+        account = _user_account(practice, pk)
     elif kind == CONTACT:
-        account = _contact_account(request, pk)
+        account = _contact_account(practice, pk)
     else:
-        raise Http404("No such account in this practice.")
-    if role == Role.PRACTITIONER:
-        if not account.lines(request.practice).filter(practitioner=request.user).exists():
-            raise Http404("No such account in this practice.")
-    elif role not in (*OFFICE_ROLES, Role.CLIENT):
-        raise Http404("No such account in this practice.")
+        raise Http404(NOT_FOUND)
+    if role == Role.PRACTITIONER and not account.lines(practice).filter(practitioner_id=membership.user_id).exists():
+        raise Http404(NOT_FOUND)
     return account
 
 
-def own_account(request) -> Account:
-    """A client's own account in the request's practice."""
-    return Account(USER, request.user.pk, str(request.user), client=request.user)
+def own_account(membership) -> Account:
+    """A client's own account in the membership's practice."""
+    user = membership.user
+    return Account(USER, user.pk, str(user), client=user)
 
 
-def practitioners_visible_to(request):
-    """Whose wages a member may see: office roles every practitioner of the practice, a practitioner only themself."""
-    if request.membership is not None and request.membership.role in OFFICE_ROLES:
-        return User.objects.filter(
-            memberships__practice=request.practice, memberships__role__in=(Role.PRACTITIONER, Role.ADMIN),
-        ).distinct().order_by("first_name", "last_name", "email")
-    return User.objects.filter(pk=request.user.pk)
+def practitioners_visible_to(membership):
+    """Whose wages a member may see: office roles every active practitioner of the practice, others only themself."""
+    role = _role(membership)
+    if role is None:
+        return User.objects.none()
+    if role in OFFICE_ROLES:
+        return selectors.practitioners(membership.practice)
+    return User.objects.filter(pk=membership.user_id)

@@ -1,6 +1,6 @@
 """The invoice as a PDF (reportlab): the same lines and totals as the HTML invoice.
 
-Built from a ``reports.Invoice``; no query is made here. ``invariant=1`` makes
+Built from a ``billing.invoices.Invoice``; no query is made here. ``invariant=1`` makes
 the same invoice give the same bytes on the same day (no creation time or random
 document id), and uncompressed pages keep the text searchable.
 Fonts are the standard PDF Helvetica family (Windows-1252 characters).
@@ -61,7 +61,7 @@ def _table(header, rows, widths, *, money_columns=(), empty="None in this period
 
 
 def render_invoice(invoice) -> bytes:
-    """The PDF bytes of ``invoice`` (a billing.reports.Invoice)."""
+    """The PDF bytes of ``invoice`` (a billing.invoices.Invoice)."""
     buffer = io.BytesIO()
     pagesize = LETTER if invoice.currency in LETTER_CURRENCIES else A4
     doc = SimpleDocTemplate(

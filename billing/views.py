@@ -1,7 +1,8 @@
 """Client balances, practitioner wages and invoices.
 
-Thin views: parse the request, fetch through billing.access (tenant and role
-scoping), build the data with billing.reports, render. A bad period or search
+Thin views: parse the request, fetch through billing.access with the request's
+membership (tenant and role scoping), build the data with billing.statements,
+billing.invoices or billing.wages, render. A bad period or search
 answers 400 with the form error in plain words.
 """
 from django import forms
@@ -11,8 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
-from billing import access, pdf, reports
+from billing import access, invoices, pdf, statements
+from billing.forms import PeriodForm, SearchForm
+from billing.wages import wage_report, wages_total
 from practice import access as practice_access
+from practice import periods
 from practice.models import Role
 
 
@@ -21,24 +25,24 @@ def _status(*forms_):
 
 
 def _statement_page(request, account, template):
-    form = reports.PeriodForm(request.GET, default=reports.this_year(request.practice))
+    form = PeriodForm(request.GET, default=periods.this_year(request.practice))
     statement = None
     if form.is_valid():
         start, end = form.period
-        statement = reports.statement(request.practice, account.lines(request.practice), start, end)
+        statement = statements.statement(request.practice, account.lines(request.practice), start, end)
     return render(request, template, {"account": account, "form": form, "statement": statement}, status=_status(form))
 
 
 @practice_access.team_required
 def client_list(request):
     """Every account the member may see, with charges, payments and balance; searchable by name."""
-    form = reports.SearchForm(request.GET)
+    form = SearchForm(request.GET)
     search = form.cleaned_data["q"] if form.is_valid() else ""
-    rows = reports.account_summaries(access.account_lines_visible_to(request), search=search)
+    rows = statements.account_summaries(access.account_lines_visible_to(request.membership), search=search)
     if not form.is_valid():
         rows = rows.none()
-    page = Paginator(rows, reports.PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = reports.summary_rows(page.object_list, request.practice.currency)
+    page = Paginator(rows, statements.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = statements.summary_rows(page.object_list, request.practice.currency)
     return render(request, "billing/client_list.html", {"form": form, "page": page, "search": search},
                   status=_status(form))
 
@@ -46,7 +50,7 @@ def client_list(request):
 @practice_access.member_required
 def client_account(request, kind, pk):
     """One account's lines for a period (this calendar year by default), with totals and the balance."""
-    account = access.client_account_for(request, kind, pk)
+    account = access.client_account_for(request.membership, kind, pk)
     if request.membership.role == Role.CLIENT:  # only ever their own account (else 404 above)
         query = request.GET.urlencode()
         return redirect(reverse("billing:my_balance") + (f"?{query}" if query else ""))
@@ -56,16 +60,16 @@ def client_account(request, kind, pk):
 @practice_access.role_required(Role.CLIENT)
 def my_balance(request):
     """A client's own account in this practice: totals, lines and their invoice."""
-    return _statement_page(request, access.own_account(request), "billing/my_balance.html")
+    return _statement_page(request, access.own_account(request.membership), "billing/my_balance.html")
 
 
 def _invoice(request, kind, pk):
-    account = access.client_account_for(request, kind, pk)
-    form = reports.PeriodForm(request.GET, default=reports.this_year(request.practice))
+    account = access.client_account_for(request.membership, kind, pk)
+    form = PeriodForm(request.GET, default=periods.this_year(request.practice))
     if not form.is_valid():
         return account, form, None
     start, end = form.period
-    return account, form, reports.invoice(request.practice, account, start, end)
+    return account, form, invoices.invoice(request.practice, account, start, end)
 
 
 def _invoice_page(request, account, form, invoice, status=200):
@@ -94,18 +98,18 @@ def invoice_pdf(request, kind, pk):
 @practice_access.team_required
 def wages(request):
     """Wages for sessions in a period (this month by default): office roles every practitioner, a practitioner their own."""
-    practitioners = access.practitioners_visible_to(request)
+    practitioners = access.practitioners_visible_to(request.membership)
     extra = {}
     if request.membership.is_office:
         extra["practitioner"] = forms.ModelChoiceField(
             label="Practitioner", required=False, queryset=practitioners, empty_label="All practitioners",
             error_messages={"invalid_choice": "Choose a practitioner from the list."},
         )
-    form = reports.PeriodForm(request.GET, default=reports.this_month(request.practice), extra_fields=extra)
+    form = PeriodForm(request.GET, default=periods.this_month(request.practice), extra_fields=extra)
     report = []
     if form.is_valid():
         start, end = form.period
         chosen = form.cleaned_data.get("practitioner") if request.membership.is_office else request.user
-        report = reports.wage_report(request.practice, start, end, practitioner=chosen)
-    context = {"form": form, "report": report, "total": reports.wages_total(report, request.practice.currency)}
+        report = wage_report(request.practice, start, end, practitioner=chosen)
+    context = {"form": form, "report": report, "total": wages_total(report, request.practice.currency)}
     return render(request, "billing/wages.html", context, status=_status(form))

@@ -4,20 +4,18 @@ practitioner's practitioner field is fixed to themselves."""
 from django import forms
 
 from practice.models import Role, Room, User
-from practice.periods import EARLIEST_DAY, LATEST_DAY
+from practice.periods import DateRangeMixin
+from practice.selectors import practitioners
 from sessions_app.cancellation import MAX_DAYS, NOTIFYING, Action
 
 FILTER_FIELDS = ("first_day", "last_day", "practitioner", "room")
 MESSAGE_MAX = 1000
 
 
-def practitioners_of(practice):
-    return User.objects.filter(
-        memberships__practice=practice, memberships__role__in=(Role.PRACTITIONER, Role.ADMIN),
-    ).distinct().order_by("first_name", "last_name", "email")
+class CancellationForm(DateRangeMixin, forms.Form):
+    range_fields = ("first_day", "last_day")
+    inverted_message = "The last date is before the first date. Choose a later date, or leave it empty for a single date."
 
-
-class CancellationForm(forms.Form):
     first_day = forms.DateField(
         label="First date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "Choose the first date.", "invalid": "Enter a date like 2030-03-12."},
@@ -32,7 +30,8 @@ class CancellationForm(forms.Form):
     )
     message = forms.CharField(
         label="Message to your clients", required=False, max_length=MESSAGE_MAX, strip=True,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "For example: the office is closed because of the snow storm; we will call you to find a new time."}),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": (
+            "For example: the office is closed because of the snow storm; we will call you to find a new time.")}),
         help_text="Sent by e-mail or text to each participant who gets invitations. Text messages carry the first 160 characters.",
         error_messages={"max_length": "Keep the message to %(limit_value)d characters or fewer (it has %(show_value)d)."},
     )
@@ -57,7 +56,7 @@ class CancellationForm(forms.Form):
             )
         else:
             self.fields["practitioner"] = forms.ModelChoiceField(
-                label="Practitioner", required=False, queryset=practitioners_of(practice), empty_label="All practitioners",
+                label="Practitioner", required=False, queryset=practitioners(practice), empty_label="All practitioners",
                 error_messages={"invalid_choice": "Choose a practitioner from the list."},
             )
         self.fields["room"] = forms.ModelChoiceField(
@@ -66,26 +65,11 @@ class CancellationForm(forms.Form):
         )
         self.order_fields(["first_day", "last_day", "practitioner", "room", "action", "message", "add_closure", "closure_title"])
 
-    def _clean_day(self, name):
-        day = self.cleaned_data.get(name)
-        if day and not EARLIEST_DAY <= day <= LATEST_DAY:
-            raise forms.ValidationError(f"Enter a date between {EARLIEST_DAY.year} and {LATEST_DAY.year}.")
-        return day
-
-    def clean_first_day(self):
-        return self._clean_day("first_day")
-
-    def clean_last_day(self):
-        return self._clean_day("last_day")
-
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean()  # the date range rule (years, order): practice.periods.DateRangeMixin
         first, last = cleaned.get("first_day"), cleaned.get("last_day")
-        if first and last:
-            if last < first:
-                self.add_error("last_day", "The last date is before the first date. Choose a later date, or leave it empty for a single date.")
-            elif (last - first).days + 1 > MAX_DAYS:
-                self.add_error("last_day", f"Choose at most {MAX_DAYS} days at a time.")
+        if first and last and (last - first).days + 1 > MAX_DAYS:
+            self.add_error("last_day", f"Choose at most {MAX_DAYS} days at a time.")
         if cleaned.get("action") in NOTIFYING and not cleaned.get("message"):
             self.add_error("message", "Write the message to send, or choose “Cancel but do not notify”.")
         if cleaned.get("add_closure") and not cleaned.get("closure_title"):

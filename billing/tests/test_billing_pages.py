@@ -7,14 +7,20 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from billing import ledger
+from billing import access, ledger
 from billing.models import EntryKind, LedgerEntry
-from practice.models import PractitionerWage, Role, WageKind
+from practice.models import Membership, PractitionerWage, Role, WageKind
 from practice.tests.factories import (
-    ContactFactory, MembershipFactory, ParticipantFactory, ServiceFactory, SessionFactory, UserFactory,
+    ContactFactory,
+    MembershipFactory,
+    ParticipantFactory,
+    ServiceFactory,
+    SessionFactory,
+    UserFactory,
 )
 from sessions_app import completion
 from sessions_app.models import CompletionType, SessionService
@@ -112,7 +118,8 @@ def test_balances_after_completed_late_cancel_and_canceled(login, world, three_o
     assert "225.00 USD" in response.content.decode()
 
     row = client.get(url("clients", query="")).context["page"].object_list[0]
-    assert (row["kind"], row["pk"], row["charges"].amount, row["balance"].amount) == ("u", home.client.pk, Decimal("225.00"), Decimal("225.00"))
+    assert (row["kind"], row["pk"], row["charges"].amount, row["balance"].amount) == (
+        "u", home.client.pk, Decimal("225.00"), Decimal("225.00"))
 
     response = client.get(url("invoice", "u", home.client.pk))
     assert invoice_rows(response) == [
@@ -265,7 +272,8 @@ def test_practitioner_sees_only_accounts_of_their_sessions(login, world):
     contact = ContactFactory(practice=home.practice, owner=colleague, name="Colleague Contact")
     save(home, make_session(home, date(2025, 1, 6), client=home.client), outcome(home, "Completed"))
     save(home, make_session(home, date(2025, 1, 7), practitioner=colleague, client=theirs), outcome(home, "Completed"), member=colleague)
-    save(home, make_session(home, date(2025, 1, 8), practitioner=colleague, contact=contact, name="CC"), outcome(home, "Completed"), member=colleague)
+    save(home, make_session(home, date(2025, 1, 8), practitioner=colleague, contact=contact, name="CC"), outcome(home, "Completed"),
+         member=colleague)
     save(home, make_session(home, date(2025, 1, 9), practitioner=colleague, client=home.client), outcome(home, "Missed"), member=colleague)
 
     client = login(home.practitioner)
@@ -295,6 +303,27 @@ def test_another_practices_accounts_answer_404_for_every_role(login, world, role
         assert outsider.contact.name not in html and str(outsider.client) not in html
 
 
+def test_access_functions_take_a_membership_not_a_request(world):
+    """What a Celery task or a management command would call: the same scoping, no request."""
+    home = world.home
+    save(home, make_session(home, date(2025, 1, 6), client=home.client), outcome(home, "Completed"))
+    save(world.outsider, make_session(world.outsider, date(2025, 1, 6), client=world.outsider.client),
+         outcome(world.outsider, "Completed"))
+    membership = {role: Membership.objects.get(practice=home.practice, user=home.member(role)) for role in ROLES}
+    assert access.account_lines_visible_to(membership["staff"]).count() == 1
+    assert access.client_account_for(membership["practitioner"], "u", home.client.pk).client == home.client
+    assert access.own_account(membership["client"]).pk == home.client.pk
+    for role in ROLES:
+        with pytest.raises(Http404):
+            access.client_account_for(membership[role], "u", world.outsider.client.pk)
+    # A deactivated membership sees nothing.
+    Membership.objects.filter(pk=membership["staff"].pk).update(is_active=False)
+    membership["staff"].refresh_from_db()
+    assert not access.account_lines_visible_to(membership["staff"]).exists()
+    with pytest.raises(Http404):
+        access.client_account_for(membership["staff"], "u", home.client.pk)
+
+
 def test_logged_out_visitors_are_sent_to_log_in(client, world):
     response = client.get(url("invoice_pdf", "u", world.home.client.pk))
     assert response.status_code == 302 and "login" in response["Location"]
@@ -316,7 +345,8 @@ def wage_sessions(world):
     save(home, resaved, outcome(home, "Completed"))
     save(home, resaved, completion.Outcome(late))
     save(home, make_session(home, date(2025, 5, 1), client=home.client), outcome(home, "Completed"))
-    save(home, make_session(home, date(2025, 4, 1), practitioner=home.admin, client=home.client), outcome(home, "Completed"), member=home.admin)
+    save(home, make_session(home, date(2025, 4, 1), practitioner=home.admin, client=home.client), outcome(home, "Completed"),
+         member=home.admin)
     return home
 
 
@@ -345,6 +375,14 @@ def test_a_practitioner_sees_only_their_own_wages(login, world, wage_sessions):
     assert [(item.practitioner_id, item.total.amount) for item in response.context["report"]] == [
         (home.practitioner.pk, Decimal("175.00"))]
     assert str(home.admin) not in response.content.decode().split("</nav>", 1)[1]
+
+
+def test_the_wages_choice_lists_active_practitioners_only(login, world):
+    home = world.home
+    former = UserFactory(first_name="Former", last_name="Colleague")
+    MembershipFactory(user=former, practice=home.practice, role=Role.PRACTITIONER, is_active=False)
+    choices = login(home.staff).get(url("wages", query="")).context["form"].fields["practitioner"].queryset
+    assert set(choices) == {home.admin, home.practitioner}
 
 
 def test_percentage_wage_override_is_reported(login, world):
@@ -424,7 +462,7 @@ def test_client_list_queries_do_not_grow_with_accounts_or_sessions(login, world,
     add_saved_sessions(home, 2, first_day=date(2025, 1, 1))
     few = count_queries(client, url("clients", query=""))
     people = []
-    for i in range(12):
+    for _ in range(12):
         person = UserFactory()
         MembershipFactory(user=person, practice=home.practice, role=Role.CLIENT)
         people.append(person)
@@ -453,7 +491,8 @@ def test_wages_and_my_balance_queries_do_not_grow(login, world):
     me = login(home.client)
     few_mine = count_queries(me, url("my_balance"))
     add_saved_sessions(home, 20, first_day=date(2025, 2, 1))
-    save(home, make_session(home, date(2025, 3, 1), practitioner=home.admin, client=home.client), outcome(home, "Completed"), member=home.admin)
+    save(home, make_session(home, date(2025, 3, 1), practitioner=home.admin, client=home.client), outcome(home, "Completed"),
+         member=home.admin)
     assert count_queries(me, url("my_balance")) == few_mine
     staff = login(home.staff)
     assert count_queries(staff, url("wages", query=YEAR)) == few_wages
