@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install migrate demo stop bench check-deploy
+.PHONY: run test install migrate demo stop bench check-deploy lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# What reviewers check before reading a change: lint clean, no model change without its migration.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 stop:
 	$(BIN)/python -c "from pathlib import Path; from practice import embedded; embedded.stop_all(Path('var').resolve())"

@@ -7,7 +7,13 @@ import pytest
 from practice import embedded
 from practice.models import Role
 from practice.tests.factories import (
-    PASSWORD, ContactFactory, MembershipFactory, PracticeFactory, RoomFactory, ServiceFactory, UserFactory,
+    PASSWORD,
+    ContactFactory,
+    MembershipFactory,
+    PracticeFactory,
+    RoomFactory,
+    ServiceFactory,
+    UserFactory,
 )
 
 

@@ -45,7 +45,12 @@ from billing.models import LedgerEntry  # noqa: E402
 from practice.models import Membership, Practice, Role, Room, Service, User  # noqa: E402
 from sessions_app import completion  # noqa: E402
 from sessions_app.models import (  # noqa: E402
-    CompletionType, Contact, InviteMethod, Participant, Session, SessionService,
+    CompletionType,
+    Contact,
+    InviteMethod,
+    Participant,
+    Session,
+    SessionService,
 )
 
 SLUG = "bench-billing"
@@ -121,7 +126,7 @@ def seed(sessions: int, year: int):
     Participant.objects.bulk_create(
         Participant(session=s, client=people[c], contact=contacts[c], name=people[c].get_full_name(),
                     email=people[c].email, time_zone=TZ, invite_method=InviteMethod.EMAIL)
-        for s, (_, c, _) in zip(made, rows + invoice_rows)
+        for s, (_, c, _) in zip(made, rows + invoice_rows, strict=True)
     )
     return practice, staff, people[0], made[:len(rows)], made[len(rows):]
 

@@ -21,12 +21,11 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import seed_large_practice as seeding  # noqa: E402  (sets up Django)
-
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
+from bench import seed_large_practice as seeding  # noqa: E402  (sets up Django)
 from practice.models import Membership, Practice, Role, Room, Service, User  # noqa: E402
 from sessions_app import series as series_rules  # noqa: E402
 from sessions_app.models import Participant, Session  # noqa: E402
@@ -74,7 +73,8 @@ def measure_events(viewer, practitioner, first, runs):
 def series_bench():
     seeding.delete_previous("bench-series")
     practice = Practice.objects.create(name="Series Bench", slug="bench-series", time_zone=seeding.TZ)
-    service = Service.objects.create(practice=practice, cpt_code="90834", name="Psychotherapy, 45 min", price=Decimal("130"), duration_minutes=45)
+    service = Service.objects.create(practice=practice, cpt_code="90834", name="Psychotherapy, 45 min", price=Decimal("130"),
+                                     duration_minutes=45)
     hosts = []
     for i in range(50):
         user = User.objects.create_user(f"host{i}@bench-series.test", None, first_name="Host", last_name=str(i))

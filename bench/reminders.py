@@ -16,15 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import seed_large_practice as seeding  # noqa: E402  (sets up Django)
-
 from collections import Counter  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from notifications.models import Channel, NotificationKind, Notification, State  # noqa: E402
+from bench import seed_large_practice as seeding  # noqa: E402  (sets up Django)
+from notifications.models import Channel, Notification, NotificationKind, State  # noqa: E402
 from notifications.stubs import SmtpSink, TwilioStub  # noqa: E402
 from practice.celery import app  # noqa: E402
 from practice.models import Membership, Practice, Role, User  # noqa: E402

@@ -15,12 +15,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import seed_large_practice as seeding  # noqa: E402  (sets up Django)
-
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
+from bench import seed_large_practice as seeding  # noqa: E402  (sets up Django)
 from practice.models import Practice, User  # noqa: E402
 from sessions_app.models import Session  # noqa: E402
 

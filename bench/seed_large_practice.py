@@ -83,7 +83,8 @@ def seed(practitioners=20, clients=2000, sessions=50000, slug=SLUG, name="Large 
         [Membership(user=u, practice=practice, role=Role.PRACTITIONER) for u in hosts]
         + [Membership(user=u, practice=practice, role=Role.CLIENT) for u in people]
     )
-    service = Service.objects.create(practice=practice, cpt_code="90837", name="Psychotherapy, 60 min", price=Decimal("175.00"), duration_minutes=50)
+    service = Service.objects.create(practice=practice, cpt_code="90837", name="Psychotherapy, 60 min", price=Decimal("175.00"),
+                                     duration_minutes=50)
     rooms = Room.objects.bulk_create(Room(practice=practice, name=f"Office {i + 1}") for i in range(practitioners))
     contacts = Contact.objects.bulk_create(
         Contact(
@@ -114,7 +115,7 @@ def seed(practitioners=20, clients=2000, sessions=50000, slug=SLUG, name="Large 
         created += Session.objects.bulk_create(rows[i:i + BATCH])
     Participant.objects.bulk_create(
         (Participant(session=s, contact=c, client=c.client, name=c.name, email=c.email, time_zone=TZ, invite_method=InviteMethod.EMAIL)
-         for s, c in zip(created, links)),
+         for s, c in zip(created, links, strict=True)),
         batch_size=BATCH,
     )
     SessionService.objects.bulk_create((SessionService(session=s, service=service, price=service.price) for s in created), batch_size=BATCH)

@@ -16,13 +16,12 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import seed_large_practice as seeding  # noqa: E402  (sets up Django)
-
 import stripe  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from bench import seed_large_practice as seeding  # noqa: E402  (sets up Django)
 from billing.models import StripeEvent  # noqa: E402
 from billing.stripe_stub import event  # noqa: E402
 from practice.celery import app  # noqa: E402

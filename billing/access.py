@@ -20,11 +20,13 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from billing import ledger
-from billing.models import EntryKind, LedgerEntry
+from billing.models import EntryKind, LedgerEntry, Payment
 from practice import selectors
-from practice.models import OFFICE_ROLES, Membership, Role, User
+from practice.access import require
+from practice.models import OFFICE_ROLES, TEAM_ROLES, Membership, Role, User
 from sessions_app.models import Contact
 
 USER, CONTACT = "u", "c"
@@ -46,6 +48,20 @@ class Account:
     def lines(self, practice):
         """Every non-wage ledger line of the account, in ``practice``."""
         return ledger.client_account(practice, client=self.client, contact=self.contact if self.client is None else None)
+
+
+def payment_for(membership, pk):
+    """A payment the team member may act on (refund): their practice's, and for a practitioner,
+    one from their own sessions. Another practice's payment is 404; a client is refused (403) for
+    their own payment and sees 404 for anyone else's, so ids of others' payments stay unknown."""
+    payments = Payment.objects.select_related("participant__session").filter(practice=membership.practice)
+    if membership.role == Role.PRACTITIONER:
+        payments = payments.filter(participant__session__practitioner_id=membership.user_id)
+    elif membership.role == Role.CLIENT:
+        payments = payments.filter(participant__client_id=membership.user_id)
+    payment = get_object_or_404(payments, pk=pk)
+    require(membership, TEAM_ROLES)
+    return payment
 
 
 def _role(membership):

@@ -1,4 +1,4 @@
-"""The billing pages' GET forms: a period (from/to) and a search by name."""
+"""Billing forms: the pages' period (from/to) and name search, a refund, and the Stripe settings."""
 from datetime import date
 
 from django import forms
@@ -43,3 +43,29 @@ class SearchForm(forms.Form):
     q = forms.CharField(label="Name", required=False, max_length=120, strip=True,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search by name"}),
                         error_messages={"max_length": "Enter at most 120 characters."})
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(label="Amount to refund", max_digits=10, decimal_places=2, min_value=0.01, required=False,
+                                help_text="Leave empty to refund everything that is left.")
+
+
+def mask(value):
+    """A secret as its start and last four characters, never whole."""
+    return f"{value[:8]}…{value[-4:]}" if value else ""
+
+
+class StripeSettingsForm(forms.Form):
+    stripe_account_id = forms.RegexField(label="Connected account (acct_…)", regex=r"^(acct_[A-Za-z0-9]+)?$", required=False,
+                                         error_messages={"invalid": "A connected account id starts with acct_."})
+    stripe_publishable_key = forms.RegexField(label="Publishable key", regex=r"^(pk_(test|live)_[A-Za-z0-9]+)?$", required=False,
+                                              error_messages={"invalid": "A publishable key starts with pk_test_ or pk_live_."})
+    stripe_secret_key = forms.RegexField(label="Secret key", regex=r"^((sk|rk)_(test|live)_[A-Za-z0-9]+)?$", required=False,
+                                         widget=forms.PasswordInput(render_value=False),
+                                         error_messages={"invalid": "A secret key starts with sk_test_, sk_live_ or rk_."},
+                                         help_text="Leave empty to keep the saved key.")
+    stripe_webhook_secret = forms.RegexField(label="Webhook signing secret", regex=r"^(whsec_[A-Za-z0-9]+)?$", required=False,
+                                             widget=forms.PasswordInput(render_value=False),
+                                             error_messages={"invalid": "A signing secret starts with whsec_."},
+                                             help_text="Leave empty to keep the saved secret.")
+    clear_keys = forms.BooleanField(label="Remove the saved keys", required=False)

@@ -2,20 +2,18 @@
 import logging
 
 import stripe
-from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from billing import payments
-from billing.models import Payment
+from billing import access, payments
+from billing.forms import RefundForm, StripeSettingsForm, mask
 from practice import access as practice_access
 from practice.errors import DomainError
-from practice.models import TEAM_ROLES, Practice
-from sessions_app import access as session_access
+from practice.models import Practice
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +59,10 @@ def stripe_webhook(request, slug):
     return HttpResponse(status=200)
 
 
-class RefundForm(forms.Form):
-    amount = forms.DecimalField(label="Amount to refund", max_digits=10, decimal_places=2, min_value=0.01, required=False,
-                                help_text="Leave empty to refund everything that is left.")
-
-
 @practice_access.member_required
 @require_POST
 def refund(request, pk):
-    payment = get_object_or_404(Payment.objects.select_related("participant__session"), pk=pk, practice=request.practice)
-    session_access.session_for(request.membership, payment.participant.session_id)  # practitioners: their own sessions only
-    practice_access.require(request.membership, TEAM_ROLES)
+    payment = access.payment_for(request.membership, pk)
     form = RefundForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Enter an amount of at least 0.01, or leave it empty for a full refund.")
@@ -87,26 +78,6 @@ def refund(request, pk):
         else:
             messages.success(request, "Refund requested. It shows here as soon as Stripe confirms it.")
     return redirect("sessions_app:session_detail", pk=payment.participant.session_id)
-
-
-def _mask(value):
-    return f"{value[:8]}…{value[-4:]}" if value else ""
-
-
-class StripeSettingsForm(forms.Form):
-    stripe_account_id = forms.RegexField(label="Connected account (acct_…)", regex=r"^(acct_[A-Za-z0-9]+)?$", required=False,
-                                         error_messages={"invalid": "A connected account id starts with acct_."})
-    stripe_publishable_key = forms.RegexField(label="Publishable key", regex=r"^(pk_(test|live)_[A-Za-z0-9]+)?$", required=False,
-                                              error_messages={"invalid": "A publishable key starts with pk_test_ or pk_live_."})
-    stripe_secret_key = forms.RegexField(label="Secret key", regex=r"^((sk|rk)_(test|live)_[A-Za-z0-9]+)?$", required=False,
-                                         widget=forms.PasswordInput(render_value=False),
-                                         error_messages={"invalid": "A secret key starts with sk_test_, sk_live_ or rk_."},
-                                         help_text="Leave empty to keep the saved key.")
-    stripe_webhook_secret = forms.RegexField(label="Webhook signing secret", regex=r"^(whsec_[A-Za-z0-9]+)?$", required=False,
-                                             widget=forms.PasswordInput(render_value=False),
-                                             error_messages={"invalid": "A signing secret starts with whsec_."},
-                                             help_text="Leave empty to keep the saved secret.")
-    clear_keys = forms.BooleanField(label="Remove the saved keys", required=False)
 
 
 @practice_access.admin_required
@@ -127,6 +98,6 @@ def stripe_settings(request):
         messages.success(request, "Stripe settings saved.")
         return redirect("billing:stripe_settings")
     return render(request, "billing/payments/stripe_settings.html", {
-        "form": form, "secret_mask": _mask(practice.stripe_secret_key), "webhook_mask": _mask(practice.stripe_webhook_secret),
+        "form": form, "secret_mask": mask(practice.stripe_secret_key), "webhook_mask": mask(practice.stripe_webhook_secret),
         "webhook_url": request.build_absolute_uri(f"/billing/stripe/webhook/{practice.slug}/"),
     })

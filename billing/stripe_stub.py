@@ -15,7 +15,7 @@ def _nest(form: dict) -> dict:
     for key, value in form.items():
         parts = key.replace("]", "").split("[")
         node = out
-        for part, following in zip(parts, parts[1:]):
+        for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
     return out

@@ -43,7 +43,8 @@ class Notification(models.Model):
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="notifications")
     session = models.ForeignKey("sessions_app.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    participant = models.ForeignKey("sessions_app.Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
+    participant = models.ForeignKey("sessions_app.Participant", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="notifications")
     recipient_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     channel = models.CharField(max_length=5, choices=Channel.choices)

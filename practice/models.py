@@ -170,7 +170,8 @@ class Service(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="services")
     cpt_code = models.CharField(
         "CPT code", max_length=5,
-        validators=[RegexValidator(r"^\d{4}[0-9A-Z]$", "A CPT code is five characters: four digits and a digit or capital letter, like 90837 or 0362T.")],
+        validators=[RegexValidator(r"^\d{4}[0-9A-Z]$", "A CPT code is five characters: four digits and a digit or capital "
+                                                         "letter, like 90837 or 0362T.")],
     )
     name = models.CharField(max_length=120)
     price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])

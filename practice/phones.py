@@ -11,8 +11,8 @@ def to_e164(raw: str, region: str | None = None) -> str:
         return ""
     try:
         number = phonenumbers.parse(raw, region or settings.PHONE_DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        raise ValidationError("Enter a valid phone number, for example +1 212 555 0142.")
+    except phonenumbers.NumberParseException as error:
+        raise ValidationError("Enter a valid phone number, for example +1 212 555 0142.") from error
     if not phonenumbers.is_valid_number(number):
         raise ValidationError("Enter a valid phone number, for example +1 212 555 0142.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

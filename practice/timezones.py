@@ -1,7 +1,6 @@
 """Time zone names and the checks on them."""
 import zoneinfo
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from django import forms
@@ -57,4 +56,4 @@ def wall_time_to_aware(day, wall_time, zone_name):
     zone = zoneinfo.ZoneInfo(zone_name)
     # fold=0 reads a skipped time with the offset before the change, which lands
     # it the gap's length later once normalised through UTC (02:30 -> 03:30).
-    return datetime.combine(day, wall_time, tzinfo=zone).astimezone(dt_timezone.utc).astimezone(zone)
+    return datetime.combine(day, wall_time, tzinfo=zone).astimezone(UTC).astimezone(zone)

@@ -19,8 +19,8 @@ from datetime import date, datetime, time, timedelta
 from django.db import models, transaction
 
 from notifications.models import Notification, NotificationKind
-from practice.models import Role
 from practice.errors import DomainError, NotAllowed
+from practice.models import Role
 from sessions_app import closures, completion, messages, scheduling
 from sessions_app.models import Closure, CompletionType, Session, SessionStatus
 

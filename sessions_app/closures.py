@@ -23,7 +23,7 @@ def mark_closures(sessions, practice):
     zone = zoneinfo.ZoneInfo(practice.time_zone)
     days = [s.start.astimezone(zone).date() for s in sessions]
     closures = list(closures_between(practice, min(days), max(days)))
-    for session, day in zip(sessions, days):
+    for session, day in zip(sessions, days, strict=True):
         session.closure = closure_on(day, closures)
     return sessions
 

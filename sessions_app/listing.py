@@ -10,8 +10,8 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from practice.selectors import practitioners
 from practice.periods import DateRangeMixin
+from practice.selectors import practitioners
 from sessions_app import access
 from sessions_app.models import Participant, SessionStatus
 
@@ -43,7 +43,7 @@ class SessionFilterForm(DateRangeMixin, forms.Form):
         if request.membership.is_office:
             self.fields["practitioner"] = forms.ModelChoiceField(
                 label="Practitioner", required=False, empty_label="All practitioners",
-                queryset=practitioners(request.practice, include_former=True),
+                queryset=practitioners(request.practice),
                 error_messages={"invalid_choice": "Choose a practitioner from the list."},
             )
         self.fields["client"] = forms.CharField(

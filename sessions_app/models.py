@@ -1,7 +1,6 @@
 import secrets
 
 import recurrence.fields
-
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, IntegerRangeField, RangeOperators
@@ -9,7 +8,7 @@ from django.core.validators import MinLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
 
-from practice.models import DeliveryMethod, Practice, Service, Room
+from practice.models import DeliveryMethod, Practice, Room, Service
 from practice.phones import validate_e164
 from practice.timezones import validate_time_zone
 

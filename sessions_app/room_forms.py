@@ -36,4 +36,4 @@ class RoomForm(RoomKindMixin, PracticeScopedModelForm):
 class RoomAdminForm(RoomKindMixin, forms.ModelForm):
     class Meta:
         model = Room
-        fields = "__all__"
+        fields = ["practice", "name", "kind", "is_active"]

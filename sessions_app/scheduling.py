@@ -162,7 +162,7 @@ def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session
         )
         for p in data.participants
     )
-    for row, p in zip(created, data.participants):
+    for row, p in zip(created, data.participants, strict=True):
         if p.payment_amount:
             money.set_payment_terms(row, service=p.payment_service, amount=p.payment_amount)
     messages.invite(session, created)

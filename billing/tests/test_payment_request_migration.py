@@ -1,7 +1,7 @@
 """Payment terms move from Participant to billing.PaymentRequest without loss
 (billing 0004 copies them, sessions_app 0006 drops the old columns), and e-mails
 still waiting get their calendar attachment rendered (notifications 0002)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -31,7 +31,7 @@ def test_payment_terms_and_pending_invites_survive_the_move():
     practice = Practice.objects.create(name="Old Practice", slug="old", time_zone="America/New_York", currency="USD")
     host = User.objects.create(email="host@old.test", first_name="Dana", last_name="Host", time_zone="America/New_York")
     service = Service.objects.create(practice=practice, cpt_code="90837", name="Therapy", price=Decimal("175.00"))
-    start = datetime(2031, 3, 4, 15, 0, tzinfo=timezone.utc)
+    start = datetime(2031, 3, 4, 15, 0, tzinfo=UTC)
     session = Session.objects.create(practice=practice, practitioner=host, start=start, end=start + timedelta(minutes=50),
                                      time_zone="America/New_York", access_code="123456789")
     people = {

@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from billing import payments
 from billing.models import EntryKind, LedgerEntry, Payment, PaymentState, StripeEvent
-from billing.tests.factories import PaymentRequestFactory
 from billing.stripe_stub import StripeStub, event
-from notifications.models import NotificationKind, Notification
+from billing.tests.factories import PaymentRequestFactory
+from notifications.models import Notification, NotificationKind
 from practice.tests.factories import ParticipantFactory, SessionFactory, next_weekday_at
 
 SECRET = "whsec_testsecret123"

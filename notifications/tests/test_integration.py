@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 
 from notifications import delivery
-from notifications.models import Channel, NotificationKind, Notification, State
+from notifications.models import Notification, NotificationKind, State
 from notifications.stubs import SmtpSink
 from sessions_app import scheduling
 from sessions_app.scheduling import ParticipantData, SessionData

@@ -10,7 +10,7 @@ from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 from notifications import delivery
-from notifications.models import Channel, NotificationKind, Notification, State
+from notifications.models import Channel, Notification, NotificationKind, State
 from notifications.stubs import TwilioStub
 from notifications.views import record_status
 from sessions_app import scheduling

@@ -45,7 +45,7 @@ def test_login_is_case_insensitive_on_email(client, world):
 def test_wrong_password_gets_a_plain_error(client, world):
     response = client.post(reverse("login"), {"username": world.home.admin.email, "password": "nope"})
     assert response.status_code == 200
-    assert "do not match an account".encode() in response.content
+    assert b"do not match an account" in response.content
 
 
 def test_logout_ends_the_session(login, world):

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from practice.errors import Conflict
 from practice.tests.factories import SessionFactory
 from sessions_app import series as S
 from sessions_app.models import Closure, Session, SessionSeries, SessionStatus
-from practice.errors import Conflict
 from sessions_app.scheduling import ParticipantData, SessionData
 from sessions_app.tests.helpers import session_post
 

@@ -1,11 +1,11 @@
 """The cancellation tool (SESSIONS > CANCELLATIONS): the page, its live list of affected
 sessions (an htmx partial) and applying it. The rules live in ``sessions_app.cancellation``."""
 from django.contrib import messages
-from practice.errors import DomainError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from practice import access as practice_access
+from practice.errors import DomainError
 from sessions_app import cancellation
 from sessions_app.cancellation_forms import FILTER_FIELDS, CancellationForm
 from sessions_app.closures import mark_closures

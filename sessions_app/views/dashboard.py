@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 
-from notifications.models import NotificationKind, Notification
+from notifications.models import Notification, NotificationKind
 from practice import access as practice_access
 from sessions_app import access
 from sessions_app.forms import TIME_CHOICES

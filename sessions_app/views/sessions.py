@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from practice import access as practice_access
 from practice.errors import Conflict
-from practice.models import TEAM_ROLES, DeliveryMethod, Service
+from practice.models import TEAM_ROLES, DeliveryMethod
 from sessions_app import access, money, scheduling, series
 from sessions_app.forms import ParticipantFormSet, RepeatForm, SeriesScopeForm, ServiceFormSet, SessionForm
 from sessions_app.models import InviteMethod, SessionKind, SessionStatus
@@ -21,7 +21,7 @@ def _forms(request, *, session=None, initial=None, participants=None, services=N
     data = request.POST if request.method == "POST" else None
     contacts = access.contacts_visible_to(request.membership)
     service_formset = ServiceFormSet(data, prefix="services", initial=services, form_kwargs={"practice": request.practice})
-    payable = Service.objects.filter(practice=request.practice, is_active=True)
+    payable = practice_access.services_of(request.membership).filter(is_active=True)
     payment_services = payable if request.practice.stripe_ready else None
     if services is None:
         service_formset.extra = 1
@@ -61,7 +61,7 @@ def _payment_initial(participant) -> dict:
 
 
 def _render(request, form, services, participants, session=None, **extra):
-    prices = {s.pk: str(s.price) for s in Service.objects.filter(practice=request.practice, is_active=True)}
+    prices = {s.pk: str(s.price) for s in practice_access.services_of(request.membership).filter(is_active=True)}
     return render(request, "sessions_app/session_form.html", {
         "form": form, "services": services, "participants": participants, "session": session, "service_prices": prices,
         **extra,

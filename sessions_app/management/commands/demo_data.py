@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from practice.models import Membership, Practice, Role, Room, RoomKind, Service, User
 from sessions_app.models import Closure, Contact, InviteMethod, Session, SessionSeries
-from sessions_app.series import create_series
 from sessions_app.scheduling import ParticipantData, SessionData, schedule_session
+from sessions_app.series import create_series
 
 PASSWORD = "demo-pass-2026"
 TZ = "America/New_York"
