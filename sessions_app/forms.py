@@ -306,3 +306,8 @@ class ClosureForm(forms.Form):
         elif start and end and (end - start).days > 366:
             self.add_error("end_date", "A closure can be at most a year long.")
         return cleaned
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(label="Access Code", max_length=20,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}))

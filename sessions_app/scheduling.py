@@ -16,7 +16,7 @@ from notifications import outbox
 from practice.errors import DomainError, constraint_name, from_integrity_error
 from practice.models import DeliveryMethod, Practice, Room, Service
 from sessions_app import messages, money
-from sessions_app.closures import closures_between
+from sessions_app.closures import closure_on, closures_between
 from sessions_app.models import Contact, Participant, Session, SessionKind, SessionService, SessionStatus, new_access_code
 
 # How far in the past a session may start: "New Session Now" is filled in a
@@ -50,12 +50,13 @@ def closure_for(practice, start: datetime):
     return closures_between(practice, day, day).first()
 
 
-def check_slot(*, practice: Practice, start: datetime, end: datetime, allow_closure=False, now=None) -> None:
+def check_slot(*, practice: Practice, start: datetime, end: datetime, allow_closure=False, now=None, closures=None) -> None:
     """The one rule for when a session may be: not over 15 minutes in the past, 5 minutes to
     12 hours long, and not on a closed day unless ``allow_closure`` (the person confirmed).
 
     Used by the session form, calendar drags, series and the portal; the exclusion
-    constraints on Session remain the backstop for overlaps.
+    constraints on Session remain the backstop for overlaps. A caller checking many
+    slots passes the practice's ``closures`` over their days (one query for all).
     """
     now = now or timezone.now()
     if start < now - PAST_GRACE:
@@ -63,7 +64,10 @@ def check_slot(*, practice: Practice, start: datetime, end: datetime, allow_clos
     if not MIN_LENGTH <= end - start <= MAX_LENGTH:
         raise SlotLength("A session is 5 minutes to 12 hours long.")
     if not allow_closure:
-        closure = closure_for(practice, start)
+        if closures is None:
+            closure = closure_for(practice, start)
+        else:
+            closure = closure_on(start.astimezone(zoneinfo.ZoneInfo(practice.time_zone)).date(), closures)
         if closure is not None:
             raise SlotOnClosure(f"That day falls on the closure “{closure}”.", closure)
 

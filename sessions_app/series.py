@@ -14,8 +14,9 @@ from decimal import Decimal
 import recurrence
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from practice.errors import CONSTRAINT_MESSAGES, Conflict
+from practice.errors import CONSTRAINT_MESSAGES, Conflict, DomainError
 from practice.models import Room, Service
 from practice.timezones import wall_time_to_aware
 from sessions_app import closures as closure_rules
@@ -28,7 +29,7 @@ from sessions_app.models import (
     SessionService,
     SessionStatus,
 )
-from sessions_app.scheduling import _remember_contacts, _save_with_unique_code, update_session
+from sessions_app.scheduling import SlotOnClosure, _remember_contacts, _save_with_unique_code, check_slot, update_session
 
 # How far ahead a never-ending series is materialised; a beat task keeps it there.
 HORIZON_DAYS = 84
@@ -120,13 +121,19 @@ def preview(series: SessionSeries, days: list[date]) -> list[Occurrence]:
         who |= Q(room=series.room)
     busy = list(busy.filter(who).values("start", "end", "practitioner_id", "room_id"))
     closures = list(closure_rules.closures_between(series.practice, items[0].day, items[-1].day))
+    now = timezone.now()
     for item in items:
         for other in busy:
             if other["start"] < item.end and other["end"] > item.start:
                 same_host = other["practitioner_id"] == series.practitioner_id
                 item.conflict = CONSTRAINT_MESSAGES["no_double_booking_practitioner" if same_host else "no_double_booking_room"][1]
                 break
-        item.closure = closure_rules.closure_on(item.day, closures)
+        try:
+            check_slot(practice=series.practice, start=item.start, end=item.end, now=now, closures=closures)
+        except SlotOnClosure as refused:
+            item.closure = refused.closure
+        except DomainError as refused:
+            item.conflict = item.conflict or refused.message
     return items
 
 

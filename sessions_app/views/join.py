@@ -1,12 +1,7 @@
-from django import forms
 from django.shortcuts import render
 
 from sessions_app import joining
-
-
-class JoinForm(forms.Form):
-    code = forms.CharField(label="Access Code", max_length=20,
-                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}))
+from sessions_app.forms import JoinForm
 
 
 def join(request):
