@@ -90,10 +90,6 @@ class Statement:
     closing: Money
     current: Money
 
-    @property
-    def closing_differs_from_current(self):
-        return self.closing != self.current
-
 
 def statement(practice, lines, start: date, end: date) -> Statement:
     """The lines of one account dated start..end with a running balance; three queries."""
