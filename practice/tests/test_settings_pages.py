@@ -105,3 +105,16 @@ def test_a_room_turned_in_person_guards_its_sessions(login, world):
     assert video.sessions.get().room_is_in_person
     with pytest.raises(IntegrityError, match="no_double_booking_room"), transaction.atomic():
         SessionFactory(practice=world.home.practice, practitioner=world.home.admin, room=video, start=start)
+
+
+def test_a_room_turned_in_person_in_django_admin_guards_its_sessions_too(login, world):
+    from practice.tests.factories import SessionFactory, next_weekday_at
+
+    video = Room.objects.create(practice=world.home.practice, name="Video", kind="virtual")
+    session = SessionFactory(practice=world.home.practice, practitioner=world.home.practitioner, room=video,
+                             start=next_weekday_at(10))
+    response = login(world.home.admin).post(reverse("admin:practice_room_change", args=[video.pk]),
+                                            {"name": "Video", "kind": "in_person", "is_active": "on"})
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.room_is_in_person
