@@ -26,8 +26,14 @@ def practice_settings(request):
     })
 
 
-def edit_page(request, form_class, instance, noun):
-    """The settings form of one service or room: save in one transaction, back to the settings page."""
+def edit_page(request, pk, *, fetch, form_class, noun):
+    """The settings form of one row (a service, a room), new when ``pk`` is None: admins only,
+    fetched through ``fetch(membership, pk)``; saved in one transaction, back to the settings page."""
+    if pk:
+        instance = fetch(request.membership, pk)
+    else:
+        access.require(request.membership, [Role.ADMIN])
+        instance = None
     form = form_class(request.POST or None, instance=instance, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -39,9 +45,4 @@ def edit_page(request, form_class, instance, noun):
 
 @access.member_required
 def service_edit(request, pk=None):
-    if pk:
-        instance = access.service_for(request.membership, pk)
-    else:
-        access.require(request.membership, [Role.ADMIN])
-        instance = None
-    return edit_page(request, ServiceForm, instance, "Service")
+    return edit_page(request, pk, fetch=access.service_for, form_class=ServiceForm, noun="Service")
