@@ -68,6 +68,7 @@ def test_a_closure_added_by_staff_shows_on_a_clients_calendar(chromium, live_ser
     staff.get_by_label("First day").fill(day.isoformat())
     staff.locator("#closure-modal").get_by_role("button", name="Add closure").click()
     staff.wait_for_load_state()
+    staff.get_by_text("Closure “Snow day").first.wait_for(state="visible")
     assert staff.get_by_text("Closure “Snow day").first.is_visible()
     staff.context.close()
 
@@ -75,5 +76,7 @@ def test_a_closure_added_by_staff_shows_on_a_clients_calendar(chromium, live_ser
     log_in(client, live_server, "client@demo.test")
     client.goto(f"{live_server.url}/calendar/?date={day.isoformat()}")
     cell = client.locator(f"td.fc-daygrid-day[data-date='{day.isoformat()}']")
+    # The events arrive after the page loads: wait for them (up to the page's timeout), then look.
+    cell.get_by_text("Closed: Snow day").wait_for(state="visible")
     assert cell.get_by_text("Closed: Snow day").is_visible()
     client.context.close()
