@@ -10,6 +10,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from notifications import tasks
 from notifications.models import Channel, Notification, State
 
 
@@ -33,9 +34,7 @@ def render(prefix: str, kind: str, channel: str, context: dict, zone) -> tuple[s
 
 
 def _queue_on_commit(notification):
-    from notifications.tasks import deliver
-
-    transaction.on_commit(lambda: deliver.delay(notification.pk))
+    transaction.on_commit(lambda: tasks.deliver.delay(notification.pk))
 
 
 def enqueue(*, practice_id, kind, channel, to_address, text, dedupe_key, subject="", html="", ics="",
