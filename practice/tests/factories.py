@@ -1,11 +1,11 @@
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import factory
 
 from practice.models import Membership, Practice, Role, Room, RoomKind, Service, User
-from sessions_app.models import Contact, InviteMethod, Participant, Session
+from sessions_app.models import Contact, InviteMethod, Participant, Session, SessionService
 
 PASSWORD = "test-pass-2026"
 
@@ -85,14 +85,74 @@ def next_weekday_at(hour, minute=0, zone="America/New_York", days_ahead=7):
 
 
 class SessionFactory(factory.django.DjangoModelFactory):
+    """A session; by default a week from now at 10:00 New York time, 50 minutes, with no participants or services.
+
+    Parameters (none is a model field):
+
+    - ``cast=world.home``: anything with ``.practice`` and ``.practitioner``; the session is theirs
+      (an explicit ``practice=`` or ``practitioner=`` still wins).
+    - ``hour`` (10) and ``days_ahead`` (7), or ``day`` (a date): when it starts, as a wall time in ``time_zone``;
+      ``past=True`` means three days ago. An explicit ``start=`` wins; ``minutes`` (50) sets the end.
+    - ``services=[service, (service, price), ...]``: one SessionService each, in that order, at the
+      service's price unless one is given.
+    - ``clients=["Jamie Rivera", {"name": ..., "client": user}, ...]`` or ``clients=3``: one client
+      participant per name (or that many with made-up names); ``clients__<field>=...`` applies to each,
+      e.g. ``clients__client=world.home.client`` or ``clients__contact=world.home.contact``.
+    """
+
     class Meta:
         model = Session
+        skip_postgeneration_save = True
 
-    practice = factory.SubFactory(PracticeFactory)
-    practitioner = factory.SubFactory(UserFactory)
-    start = factory.LazyFunction(lambda: next_weekday_at(10))
-    end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=50))
+    class Params:
+        cast = None
+        hour = 10
+        days_ahead = 7
+        day = None
+        minutes = 50
+        past = factory.Trait(days_ahead=-3)
+
+    practice = factory.Maybe("cast", factory.SelfAttribute("cast.practice"), factory.SubFactory(PracticeFactory))
+    practitioner = factory.Maybe("cast", factory.SelfAttribute("cast.practitioner"), factory.SubFactory(UserFactory))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=o.minutes))
     time_zone = "America/New_York"
+
+    @factory.lazy_attribute
+    def start(self):
+        if self.day is not None:
+            return datetime.combine(self.day, time(self.hour), tzinfo=zoneinfo.ZoneInfo(self.time_zone))
+        return next_weekday_at(self.hour, zone=self.time_zone, days_ahead=self.days_ahead)
+
+    @factory.post_generation
+    def services(session, create, extracted, **kwargs):
+        if not create:
+            return
+        for position, item in enumerate(extracted or ()):
+            service, price = item if isinstance(item, tuple) else (item, None)
+            fields = {"price": price} if price is not None else {}
+            SessionServiceFactory.create(session=session, service=service, position=position, **fields, **kwargs)
+
+    @factory.post_generation
+    def clients(session, create, extracted, **kwargs):
+        if not create:
+            return
+        if isinstance(extracted, int):
+            ParticipantFactory.create_batch(extracted, session=session, **kwargs)
+            return
+        for item in extracted or ():
+            fields = {"name": item} if isinstance(item, str) else dict(item)
+            ParticipantFactory.create(session=session, **{**kwargs, **fields})
+
+
+class SessionServiceFactory(factory.django.DjangoModelFactory):
+    """A service performed in a session, at the service's own price unless ``price=`` is given."""
+
+    class Meta:
+        model = SessionService
+
+    session = factory.SubFactory(SessionFactory)
+    service = factory.SubFactory(ServiceFactory, practice=factory.SelfAttribute("..session.practice"))
+    price = factory.LazyAttribute(lambda o: o.service.price)
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,7 @@ from django.db.models import Sum
 from billing import ledger
 from billing.models import EntryKind, LedgerEntry
 from practice.models import PractitionerWage, WageKind
-from practice.tests.factories import ParticipantFactory, ServiceFactory, SessionFactory, next_weekday_at
+from practice.tests.factories import ParticipantFactory, ServiceFactory, SessionFactory
 from sessions_app import completion
 from sessions_app.models import CompletionType, SessionService, SessionStatus
 
@@ -19,10 +19,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def session(world):
     """A one-to-one session with a 150.00 service; the service pays the practitioner 60%."""
-    s = SessionFactory(practice=world.home.practice, practitioner=world.home.practitioner, start=next_weekday_at(10, days_ahead=-3))
-    SessionService.objects.create(session=s, service=world.home.service, price=Decimal("150.00"))
-    ParticipantFactory(session=s, name="Jamie Rivera", client=world.home.client)
-    return s
+    return SessionFactory(cast=world.home, past=True, services=[(world.home.service, Decimal("150.00"))], clients=["Jamie Rivera"],
+                          clients__client=world.home.client)
 
 
 def kind(world, label):
@@ -166,9 +164,8 @@ def test_a_disabled_or_foreign_type_is_refused(world, session):
 
 
 def test_bulk_save_of_a_mixed_selection(world, session):
-    other = SessionFactory(practice=world.home.practice, practitioner=world.home.practitioner, start=next_weekday_at(14, days_ahead=-3))
-    SessionService.objects.create(session=other, service=ServiceFactory(practice=world.home.practice, price=Decimal("90")), price=Decimal("90"))
-    ParticipantFactory.create_batch(2, session=other)
+    cheaper = ServiceFactory(practice=world.home.practice, price=Decimal("90"))
+    other = SessionFactory(cast=world.home, past=True, hour=14, services=[cheaper], clients=2)
     membership = world.home.practitioner.memberships.get()
     saved = completion.save_sessions(practice=world.home.practice, actor=world.home.practitioner, membership=membership,
                                      sessions=[session, other], outcome=completion.Outcome(kind(world, "Missed")))

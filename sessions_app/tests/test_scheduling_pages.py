@@ -69,7 +69,8 @@ def test_host_schedules_a_group_session_with_two_services(login, world):
     assert session.start == datetime(2030, 3, 12, 14, 0, tzinfo=zoneinfo.ZoneInfo("UTC"))  # 10:00 EDT
     assert session.duration_minutes == 50 and session.is_group
     assert len(session.access_code) == 9 and session.access_code.isdigit()
-    assert [(s.service.cpt_code, s.price) for s in session.session_services.all()] == [("90837", Decimal("150.00")), ("90785", Decimal("20.00"))]
+    services = [(s.service.cpt_code, s.price) for s in session.session_services.all()]
+    assert services == [("90837", Decimal("150.00")), ("90785", Decimal("20.00"))]
     assert Participant.objects.get(name="Text Person").phone == "+12125550142"
 
     page = client.get(reverse("sessions_app:dashboard")).content.decode()
@@ -173,7 +174,8 @@ def test_an_in_person_room_is_not_double_booked_but_a_virtual_room_may_be(login,
         response = client.post(reverse("sessions_app:session_new"), session_post(practitioner=person, room=room.pk))
     assert "That room is already booked at that time." in response.content.decode()
     assert Session.objects.count() == 1
-    response = client.post(reverse("sessions_app:session_new"), session_post(practitioner=world.home.admin, room=video.pk, delivery="video"))
+    response = client.post(reverse("sessions_app:session_new"),
+                           session_post(practitioner=world.home.admin, room=video.pk, delivery="video"))
     assert response.status_code == 302
 
 

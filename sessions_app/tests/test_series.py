@@ -128,15 +128,15 @@ def test_a_disabled_schedule_is_saved_but_not_applied_until_enabled(world):
 
 
 def test_preview_flags_conflicts_and_closures_and_they_are_skipped(world):
-    SessionFactory(practice=world.home.practice, practitioner=world.home.practitioner,
-                   start=datetime(2030, 1, 14, 10, 20, tzinfo=NY), end=datetime(2030, 1, 14, 11, 0, tzinfo=NY))
+    SessionFactory(cast=world.home, start=datetime(2030, 1, 14, 10, 20, tzinfo=NY), minutes=40)
     Closure.objects.create(practice=world.home.practice, title="Holiday", start_date=date(2030, 1, 21), end_date=date(2030, 1, 21))
     draft = S.new_series(practice=world.home.practice, actor=None, data=data_at(world, date(2030, 1, 7), 10),
                          repeat={"preset": "weekly", "count": 4})
     before = Session.objects.count()
     items = S.preview(draft, S.occurrence_days(draft))
     assert Session.objects.count() == before and SessionSeries.objects.count() == 0  # a preview writes nothing
-    assert [(i.day.day, bool(i.conflict), bool(i.closure)) for i in items] == [(7, False, False), (14, True, False), (21, False, True), (28, False, False)]
+    flags = [(i.day.day, bool(i.conflict), bool(i.closure)) for i in items]
+    assert flags == [(7, False, False), (14, True, False), (21, False, True), (28, False, False)]
     series, made, skipped = make(world, date(2030, 1, 7), 10, count=4)
     assert [s.series_day.day for s in made] == [7, 28] and [d.day for d in skipped] == [14, 21]
 
@@ -154,11 +154,12 @@ def test_this_and_following_edit_leaves_earlier_and_completed_sessions_alone(wor
 
 def test_all_edit_refuses_everything_when_one_occurrence_collides(world):
     series, made, _ = make(world, date(2030, 1, 7), 10, count=3)
-    SessionFactory(practice=world.home.practice, practitioner=world.home.practitioner,
-                   start=datetime(2030, 1, 21, 15, 0, tzinfo=NY), end=datetime(2030, 1, 21, 16, 0, tzinfo=NY))
+    SessionFactory(cast=world.home, start=datetime(2030, 1, 21, 15, 0, tzinfo=NY), minutes=60)
     with pytest.raises(Conflict, match="Jan 21"):
-        S.update_in_series(practice=world.home.practice, actor=None, session=made[0], data=data_at(world, date(2030, 1, 7), 15), scope="all")
-    assert local_times(Session.objects.filter(series=series).order_by("start")) == ["2030-01-07 10:00", "2030-01-14 10:00", "2030-01-21 10:00"]
+        S.update_in_series(practice=world.home.practice, actor=None, session=made[0], data=data_at(world, date(2030, 1, 7), 15),
+                           scope="all")
+    times = local_times(Session.objects.filter(series=series).order_by("start"))
+    assert times == ["2030-01-07 10:00", "2030-01-14 10:00", "2030-01-21 10:00"]
 
 
 def test_cancel_this_and_following_stops_the_series(world):
