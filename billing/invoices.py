@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from billing.lines import CHARGE_KINDS, PAYMENT_KINDS, SEPARATOR, current_by_participant, line_day
 from billing.models import EntryKind
 from billing.money import Money
+from billing.statements import display_label
 from practice.periods import today
 
 
@@ -88,7 +89,7 @@ def invoice(practice, account, start: date, end: date) -> Invoice:
     received = Decimal("0")
     for row in rows:
         if row["kind"] in PAYMENT_KINDS:
-            result.payments.append(InvoiceOtherLine(row["day"], row["label"], Money(-row["amount"], currency)))
+            result.payments.append(InvoiceOtherLine(row["day"], display_label(row["label"]), Money(-row["amount"], currency)))
             received += -row["amount"]
     result.forward = Money(forward, currency)
     result.charges_total = Money(charges, currency)

@@ -18,26 +18,37 @@ from practice.models import Practice
 log = logging.getLogger(__name__)
 
 
+def _nothing_due(request, participant=None):
+    """A genuine link whose participant was removed from the session: a plain page, nothing to pay."""
+    return render(request, "billing/payments/pay.html", {"participant": participant, "removed": participant is None})
+
+
 def pay(request, token):
+    if payments.participant_id_for_token(token) is None:
+        raise Http404
     participant = payments.participant_for_token(token)
     if participant is None:
-        raise Http404
+        return _nothing_due(request)
     session = participant.session
-    if request.method == "POST" and payments.due_request(participant):
+    due = payments.due_request(participant)
+    if request.method == "POST" and due:
         try:
             return redirect(payments.start_checkout(participant))
         except (payments.NotConfigured, stripe.StripeError) as error:
             log.warning("checkout for participant %s failed: %s", participant.pk, error)
             messages.error(request, "The payment page could not be opened just now. Please try again in a few minutes.")
     return render(request, "billing/payments/pay.html", {"participant": participant, "session": session,
-                                                        "practice": session.practice,
+                                                        "practice": session.practice, "due": due,
+                                                        "canceled": payments.is_canceled(participant),
                                                         "payment": payments.request_of(participant)})
 
 
 def pay_done(request, token):
+    if payments.participant_id_for_token(token) is None:
+        raise Http404
     participant = payments.participant_for_token(token)
     if participant is None:
-        raise Http404
+        return _nothing_due(request)
     return render(request, "billing/payments/pay_done.html", {"participant": participant, "practice": participant.session.practice,
                                                              "payment": payments.request_of(participant)})
 

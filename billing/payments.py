@@ -3,9 +3,14 @@ idempotently (in any order), refunds recorded from Stripe's events, reconciliati
 
 Money recorded here always comes from Stripe's signed events, never from a
 browser redirect or a button click.
+
+A stored event is the truth: it is processed by a task queued on commit, and if
+that task never runs (the broker was down, a worker died), by the beat task
+``billing.tasks.redrive_stripe_events`` a minute later, or by ``reconcile``.
 """
 import logging
 import zoneinfo
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import stripe
@@ -14,17 +19,25 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
 from billing import ledger, messages
 from billing.models import EntryKind, Payment, PaymentRequest, PaymentState, Refund, StripeEvent
+from notifications.outbox import BROKER_RETRY
 from practice.errors import DomainError
 from practice.errors import NotConfigured as NotConfiguredError
-from sessions_app.models import Participant
+from sessions_app.models import Participant, SessionStatus
 
 log = logging.getLogger(__name__)
 PAYMENT_EVENTS = {"checkout.session.completed", "payment_intent.succeeded"}
 REFUND_EVENTS = {"charge.refunded", "refund.created", "refund.updated"}
 TOKEN_SALT = "participant-payment"
+WAITING = "waiting for the payment"
+# The beat task leaves an event this long to the task queued when it was stored...
+REDRIVE_AFTER = timedelta(minutes=1)
+# ...and gives up on one older than this (Stripe keeps events 30 days; reconcile covers that window).
+REDRIVE_WITHIN = timedelta(days=30)
+REDRIVE_BATCH = 200
 
 
 class NotConfigured(NotConfiguredError):
@@ -86,23 +99,43 @@ def request_of(participant) -> PaymentRequest | None:
         return None
 
 
+def is_canceled(participant) -> bool:
+    """Whether the participant no longer attends: the session, or their place in it, was canceled."""
+    return SessionStatus.CANCELED in (participant.session.status, participant.completion_status)
+
+
 def due_request(participant) -> PaymentRequest | None:
-    """The participant's payment request while it is still to be paid, else None."""
+    """The participant's payment request while it is still to be paid, else None.
+
+    Nothing is due for a canceled session (or a participant canceled in it): its
+    payment link says so and starts no Checkout.
+    """
     request = request_of(participant)
-    return request if request is not None and request.is_due else None
+    if request is None or not request.is_due or is_canceled(participant):
+        return None
+    return request
 
 
 def payment_token(participant) -> str:
     return signing.dumps({"participant": participant.pk}, salt=TOKEN_SALT)
 
 
-def participant_for_token(token):
+def participant_id_for_token(token) -> int | None:
+    """The participant a payment link was made for, if the link is genuine (the participant may be gone since)."""
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=60 * 60 * 24 * 120)
     except signing.BadSignature:
         return None
+    pk = data.get("participant") if isinstance(data, dict) else None
+    return pk if isinstance(pk, int) else None
+
+
+def participant_for_token(token):
+    pk = participant_id_for_token(token)
+    if pk is None:
+        return None
     return (Participant.objects.select_related("session__practice", "session__practitioner", "payment_request__service")
-            .filter(pk=data.get("participant")).first())
+            .filter(pk=pk).first())
 
 
 def payment_url(participant) -> str:
@@ -146,16 +179,33 @@ def request_refund(*, practice, actor, payment: Payment, amount: Decimal | None 
     })
 
 
-def store_event(practice, event: dict) -> tuple[StripeEvent, bool]:
-    """Store a verified event once by its id; queue its processing on commit."""
+def queue_processing(event_pk: int) -> bool:
+    """Ask a worker to process a stored event; False (logged) when the broker cannot be reached.
+
+    Runs after the event's row committed, so it must not fail the webhook's answer:
+    Stripe would retry an event we already hold. The beat task processes it instead.
+    """
     from billing.tasks import process_stripe_event
 
+    try:
+        process_stripe_event.apply_async((event_pk,), retry_policy=BROKER_RETRY)
+    except Exception as error:  # kombu's OperationalError, a socket error...: the broker is away
+        log.warning("Stripe event %s could not be queued (%s: %s); the beat task will process it",
+                    event_pk, type(error).__name__, error)
+        return False
+    return True
+
+
+def store_event(practice, event: dict, *, queue=True) -> tuple[StripeEvent, bool]:
+    """Store a verified event once by its id; queue its processing on commit (unless ``queue`` is False)."""
     try:
         with transaction.atomic():
             stored = StripeEvent.objects.create(event_id=event["id"], practice=practice, type=event["type"], payload=event)
     except IntegrityError:
         return StripeEvent.objects.get(event_id=event["id"]), False
-    transaction.on_commit(lambda: process_stripe_event.delay(stored.pk))
+    if queue:
+        pk = stored.pk
+        transaction.on_commit(lambda: queue_processing(pk))
     return stored, True
 
 
@@ -192,9 +242,11 @@ def _record_payment(event, obj):
     )
     if not created:
         return "payment already recorded"
+    # The client reads this line: no Stripe id in it (the intent stays on the Payment, for the team).
     ledger.write(
         practice_id=event.practice_id, kind=EntryKind.PAYMENT, amount=-amount, currency=currency,
-        label=f"Card payment {intent}"[:120], practitioner=participant.session.practitioner, session=participant.session,
+        label=payment_label(event, obj, participant.session.practice)[:120],
+        practitioner=participant.session.practitioner, session=participant.session,
         participant=participant, service_date=_practice_day(participant.session), **ledger.client_fields(participant),
     )
     request, _ = PaymentRequest.objects.select_for_update().get_or_create(
@@ -212,6 +264,38 @@ def _record_payment(event, obj):
 
 def _practice_day(session):
     return session.start.astimezone(zoneinfo.ZoneInfo(session.practice.time_zone)).date()
+
+
+def _card(obj) -> dict:
+    """The card of a payment event's charge, when the event carries it (older API versions list the
+    charges on the PaymentIntent; an expanded ``latest_charge`` has it too); else {}."""
+    charge = obj.get("latest_charge")
+    if not isinstance(charge, dict):
+        charges = (obj.get("charges") or {}).get("data") or []
+        charge = charges[0] if charges and isinstance(charges[0], dict) else {}
+    details = charge.get("payment_method_details") or obj.get("payment_method_details") or {}
+    return details.get("card") or {}
+
+
+def _event_day(event, practice) -> str:
+    """The day Stripe created the event, in the practice's zone ("Mar 1, 2030")."""
+    created = event.payload.get("created")
+    moment = datetime.fromtimestamp(created, tz=zoneinfo.ZoneInfo("UTC")) if isinstance(created, int) else timezone.now()
+    return format_date(moment.astimezone(zoneinfo.ZoneInfo(practice.time_zone)), "M j, Y")
+
+
+CARD_BRANDS = {"amex": "American Express", "diners": "Diners Club", "jcb": "JCB", "unionpay": "UnionPay",
+               "mastercard": "Mastercard", "visa": "Visa", "discover": "Discover", "unknown": ""}
+
+
+def payment_label(event, obj, practice) -> str:
+    """What a client reads for a card payment: "Card payment, Visa ending 4242", else "Card payment, Mar 1, 2030"."""
+    card = _card(obj)
+    brand, last4 = str(card.get("brand") or "").strip().lower(), str(card.get("last4") or "").strip()
+    if not last4:
+        return f"Card payment, {_event_day(event, practice)}"
+    brand = CARD_BRANDS.get(brand, brand.title()) or "card"
+    return f"Card payment, {brand} ending {last4}"
 
 
 def _record_refunds(event, obj):
@@ -232,7 +316,8 @@ def _record_refunds(event, obj):
         participant = payment.participant
         ledger.write(
             practice_id=payment.practice_id, kind=EntryKind.REFUND, amount=amount, currency=payment.currency,
-            label=f"Refund {refund['id']}"[:120], practitioner=participant.session.practitioner, session=participant.session,
+            label=f"Card refund, {_event_day(event, payment.practice)}"[:120],
+            practitioner=participant.session.practitioner, session=participant.session,
             participant=participant, service_date=_practice_day(participant.session), **ledger.client_fields(participant),
         )
         payment.refunded_amount += amount
@@ -246,10 +331,11 @@ def _record_refunds(event, obj):
 
 
 def _finish(event, outcome):
-    if outcome is None:
-        event.outcome = "waiting for the payment"
-        event.save(update_fields=["outcome"])
-        return event.outcome
+    if outcome is None:  # a refund before its payment: left unprocessed, applied when the payment is recorded
+        if event.outcome != WAITING:
+            event.outcome = WAITING
+            event.save(update_fields=["outcome"])
+        return WAITING
     event.outcome, event.processed_at = outcome[:200], timezone.now()
     event.save(update_fields=["outcome", "processed_at"])
     return outcome
@@ -269,8 +355,40 @@ def process_event(event_pk: int) -> str:
     return _finish(event, f"not handled: {event.type}")
 
 
+def redrive(*, practice=None, since=None, older_than=REDRIVE_AFTER, limit=REDRIVE_BATCH) -> dict:
+    """Process stored events that are still unprocessed (their task was never queued, or was lost).
+
+    Events received in the last ``older_than`` are left to the task queued when they were
+    stored; events older than ``since`` (default: 30 days) are left alone. Idempotent, and
+    quiet for a refund still waiting for its payment (it stays waiting, nothing is written).
+    Returns how many events were tried, and their outcomes.
+    """
+    now = timezone.now()
+    events = StripeEvent.objects.filter(processed_at__isnull=True, received_at__lte=now - older_than,
+                                        received_at__gte=since or now - REDRIVE_WITHIN)
+    if practice is not None:
+        events = events.filter(practice=practice)
+    outcomes = {}
+    for pk in events.order_by("received_at", "id").values_list("pk", flat=True)[:limit]:
+        try:
+            outcome = process_event(pk)
+        except Exception:  # one bad event must not hold up the others; it is tried again next time
+            log.exception("Stripe event %s could not be processed", pk)
+            outcome = "error"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    done = sum(n for outcome, n in outcomes.items() if outcome not in (WAITING, "error"))
+    if done:
+        log.info("Stripe events processed after the fact: %s", outcomes)
+    return outcomes
+
+
 def reconcile(practice, *, since) -> tuple[int, int]:
-    """After an outage: fetch Stripe's events since ``since`` and process those we never received."""
+    """After an outage: fetch Stripe's events since ``since``, store those we never received, and
+    process every event of the practice still unprocessed since then (new or stored earlier).
+
+    Processing happens here, not through the broker, so this works while Redis is down.
+    Returns (events listed by Stripe, events stored now).
+    """
     client = client_for(practice)
     seen = new = 0
     events = client.v1.events.list(params={"created": {"gte": int(since.timestamp())}, "limit": 100})
@@ -279,7 +397,9 @@ def reconcile(practice, *, since) -> tuple[int, int]:
         if event["type"] not in PAYMENT_EVENTS | REFUND_EVENTS:
             continue
         data = event.to_dict() if hasattr(event, "to_dict") else dict(event)
-        with transaction.atomic():
-            stored, created = store_event(practice, data)
+        stored, created = store_event(practice, data, queue=False)
         new += created
+        if stored.processed_at is None:
+            process_event(stored.pk)
+    redrive(practice=practice, older_than=timedelta(0), limit=None)
     return seen, new

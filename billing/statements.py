@@ -3,6 +3,7 @@
 Plain functions over the ledger, each in a fixed number of queries whatever the
 number of lines; the columns and signs are those of billing.lines.
 """
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,14 @@ from billing.lines import CHARGE_KINDS, PAYMENT_KINDS, line_day
 from billing.money import Money
 
 PAGE_SIZE = 50
+# A Stripe id at the end of a label ("Card payment pi_3N…", "Refund re_3N…"), as payment lines were
+# written before they got plain words; the ledger is append-only, so they are cleaned when shown.
+STRIPE_ID = re.compile(r"\s+(?:pi|ch|py|re|cs|pyr|in)_[A-Za-z0-9]+$")
+
+
+def display_label(label: str) -> str:
+    """A ledger line's label as clients (and invoices) read it: without a trailing Stripe id."""
+    return STRIPE_ID.sub("", label) or label
 
 
 # --- the client list -------------------------------------------------------------------------
@@ -114,7 +123,7 @@ def statement(practice, lines, start: date, end: date) -> Statement:
         else:
             charge = Money(amount, currency)
             charges += amount
-        out.append(StatementLine(row["day"], row["label"], row["kind"], charge, payment, Money(running, currency),
+        out.append(StatementLine(row["day"], display_label(row["label"]), row["kind"], charge, payment, Money(running, currency),
                                  row["reverses_id"] is not None, Money(amount, currency)))
     forward = totals["forward"] or Decimal("0")
     return Statement(

@@ -7,3 +7,10 @@ from billing import payments
 def process_stripe_event(event_pk: int) -> str:
     """Apply a stored Stripe event (idempotent: a processed event is left alone)."""
     return payments.process_event(event_pk)
+
+
+@shared_task
+def redrive_stripe_events() -> dict:
+    """Beat, every minute: process stored events still unprocessed after a minute (their task was
+    never queued because the broker was down, or was lost with a worker)."""
+    return payments.redrive()

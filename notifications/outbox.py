@@ -3,8 +3,12 @@
 This module knows nothing of sessions or payments: the app that owns an event
 (``sessions_app.messages``, ``billing.messages``) decides who hears about it
 and renders the words, then calls ``enqueue``. Delivery is queued on commit;
-a message due later waits for the beat task.
+a message due later waits for the beat task. The row is the truth: if the
+broker cannot take the task (Redis is down), the change still stands and the
+beat drain (``tasks.dispatch_due``, every minute) sends the message.
 """
+import logging
+
 from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template, render_to_string
@@ -12,6 +16,8 @@ from django.utils import timezone
 
 from notifications import tasks
 from notifications.models import Channel, Notification, State
+
+log = logging.getLogger(__name__)
 
 
 def plain(template_name, context) -> str:
@@ -33,8 +39,28 @@ def render(prefix: str, kind: str, channel: str, context: dict, zone) -> tuple[s
     return subject, text, html
 
 
+def queue_delivery(notification_id: int) -> bool:
+    """Ask a worker to deliver one message now; False (logged) when the broker cannot be reached.
+
+    Runs after the change committed: failing here must not fail the request, the
+    pending row is picked up by the beat drain.
+    """
+    try:
+        tasks.deliver.apply_async((notification_id,), retry_policy=BROKER_RETRY)
+    except Exception as error:  # kombu's OperationalError, a socket error...: the broker is away
+        log.warning("notification %s could not be queued (%s: %s); the beat drain will send it",
+                    notification_id, type(error).__name__, error)
+        return False
+    return True
+
+
+# A short retry when publishing (Celery's default waits up to ~1 s); the beat drain covers the rest.
+BROKER_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+
 def _queue_on_commit(notification):
-    transaction.on_commit(lambda: tasks.deliver.delay(notification.pk))
+    pk = notification.pk
+    transaction.on_commit(lambda: queue_delivery(pk))
 
 
 def enqueue(*, practice_id, kind, channel, to_address, text, dedupe_key, subject="", html="", ics="",

@@ -141,6 +141,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "extend-never-ending-series": {"task": "sessions_app.tasks.extend_never_ending_series", "schedule": 6 * 3600},
     "deliver-due-notifications": {"task": "notifications.tasks.dispatch_due", "schedule": 60},
+    # Stripe events stored while the broker was down (or whose task was lost) are processed here.
+    "redrive-stripe-events": {"task": "billing.tasks.redrive_stripe_events", "schedule": 60},
 }
 
 # --- Auth -------------------------------------------------------------------

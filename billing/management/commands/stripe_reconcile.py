@@ -1,4 +1,5 @@
-"""After an outage: list Stripe's events and process any that never reached the webhook."""
+"""After an outage: list Stripe's events, store any that never reached the webhook, and process every
+stored event that is still unprocessed (received while the broker was down, or whose task was lost)."""
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,7 +10,8 @@ from practice.models import Practice
 
 
 class Command(BaseCommand):
-    help = "Fetch Stripe events of the last days (List Events) and process those that were not delivered."
+    help = ("Fetch Stripe events of the last days (List Events), store those that were not delivered, "
+            "and process every stored event still unprocessed.")
 
     def add_arguments(self, parser):
         parser.add_argument("--practice", help="Practice slug (default: every practice with Stripe set up)")
@@ -28,4 +30,4 @@ class Command(BaseCommand):
             if not practice.stripe_ready:
                 continue
             seen, new = payments.reconcile(practice, since=since)
-            self.stdout.write(f"{practice.slug}: {seen} events listed, {new} missing ones stored and queued.")
+            self.stdout.write(f"{practice.slug}: {seen} events listed, {new} missing ones stored; unprocessed events processed.")
