@@ -51,3 +51,22 @@ def test_contacts_page_queries_do_not_grow(login, world, django_assert_max_num_q
     ContactFactory.create_batch(30, practice=world.home.practice, owner=world.home.practitioner)
     with django_assert_num_queries(few):
         assert client.get(reverse("sessions_app:contacts")).status_code == 200
+
+
+def test_a_clients_list_queries_do_not_grow_with_sessions_or_closures(login, world, django_assert_max_num_queries,
+                                                                      django_assert_num_queries):
+    from sessions_app.models import Closure
+
+    client = login(world.home.client)
+    start = next_weekday_at(8, days_ahead=2)
+    SessionFactory(cast=world.home, start=start, clients=[{"name": "Me", "client": world.home.client}])
+    with django_assert_max_num_queries(7) as captured:  # 4 for the request; the sessions, the client's rows, the closures
+        assert client.get(reverse("sessions_app:my_sessions")).status_code == 200
+    few = len(captured)
+    for i in range(1, 20):
+        SessionFactory(cast=world.home, start=start + timedelta(days=i), clients=[{"name": "Me", "client": world.home.client}])
+        Closure.objects.create(practice=world.home.practice, title=f"Closed {i}", start_date=(start + timedelta(days=i)).date(),
+                               end_date=(start + timedelta(days=i)).date())
+    with django_assert_num_queries(few):
+        page = client.get(reverse("sessions_app:my_sessions")).content.decode()
+    assert page.count("The practice is closed that day") == 19

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import Prefetch
 from django.shortcuts import render
@@ -7,6 +7,7 @@ from django.utils import timezone
 from notifications.models import Notification, NotificationKind
 from practice import access as practice_access
 from sessions_app import access
+from sessions_app.closures import mark_closures
 from sessions_app.forms import TIME_CHOICES
 from sessions_app.models import Participant, SessionStatus
 
@@ -15,9 +16,17 @@ DASHBOARD_LIMIT = 25
 
 @practice_access.team_required
 def dashboard(request):
-    """Upcoming sessions as cards: a practitioner's own; admins and staff see the practice's."""
+    """Today first (the viewer's zone), then the upcoming sessions as cards: a practitioner's own;
+    admins and staff see the practice's. One query for both lists (the split is by start date)."""
     now = timezone.now()
-    sessions = access.sessions_visible_to(request.membership).filter(end__gte=now).exclude(status=SessionStatus.CANCELED)
+    local_now = timezone.localtime(now)
+    today = local_now.date()
+    start_of_today = datetime.combine(today, time.min, tzinfo=local_now.tzinfo)
+    sessions = (
+        access.sessions_visible_to(request.membership)
+        .filter(end__gt=start_of_today)
+        .exclude(status=SessionStatus.CANCELED)
+    )
     if not request.membership.is_office:
         sessions = sessions.filter(practitioner=request.user)
     invites = Notification.objects.filter(kind=NotificationKind.INVITE).order_by("-created_at")
@@ -29,13 +38,21 @@ def dashboard(request):
         )
         .order_by("start")[:DASHBOARD_LIMIT]
     )
-    local_now = timezone.localtime(now)
+    today_sessions, upcoming = [], []
+    for session in sessions:
+        if timezone.localtime(session.start).date() <= today:
+            session.has_ended, session.is_now = session.end <= now, session.start <= now < session.end
+            today_sessions.append(session)
+        else:
+            upcoming.append(session)
     return render(request, "sessions_app/dashboard.html", {
-        "sessions": sessions,
+        "today_sessions": today_sessions,
+        "sessions": upcoming,
+        "shown": len(today_sessions) + len(upcoming),
         "limit": DASHBOARD_LIMIT,
         "time_choices": TIME_CHOICES,
-        "tomorrow": (local_now + timedelta(days=1)).date(),
-        "today": local_now.date(),
+        "tomorrow": today + timedelta(days=1),
+        "today": today,
     })
 
 
@@ -49,4 +66,5 @@ def my_sessions(request):
         .select_related("practitioner", "room")
         .prefetch_related(Prefetch("participants", queryset=mine, to_attr="my_participation"))[:50]
     )
-    return render(request, "sessions_app/my_sessions.html", {"sessions": sessions})
+    # A session on a day the practice is closed is flagged, as in the team's lists (one query).
+    return render(request, "sessions_app/my_sessions.html", {"sessions": mark_closures(sessions, request.practice)})
