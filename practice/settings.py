@@ -113,6 +113,9 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {"default": embedded.postgres_settings(VAR_DIR)}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# Persistent connections are checked before a request reuses them: after PostgreSQL dropped them
+# (a restart, a failover, pg_terminate_backend) each worker reconnects instead of answering one 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if os.environ.get("DATABASE_NAME"):  # e.g. a worker started by a test, on the test database
     DATABASES["default"]["NAME"] = os.environ["DATABASE_NAME"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
