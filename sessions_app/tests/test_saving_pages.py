@@ -493,9 +493,10 @@ def test_the_calendar_shows_the_completion_label_in_the_title(login, world, one_
     params = {"start": f"{day - timedelta(days=1)}T00:00:00", "end": f"{day + timedelta(days=2)}T00:00:00"}
     events = client.get(reverse("sessions_app:calendar_events"), params).json()
     assert [e["title"] for e in events if e["id"] == one_to_one.pk] == ["Jamie Rivera · No-show fee"]
-    # The client sees their own outcome after the practitioner's name.
+    # The client sees their own outcome after the practitioner's short name ("Dana H.").
     events = login(world.home.client).get(reverse("sessions_app:calendar_events"), params).json()
-    assert [e["title"] for e in events if e["id"] == one_to_one.pk] == [f"Session with {world.home.practitioner} · No-show fee"]
+    host = world.home.practitioner
+    assert [e["title"] for e in events if e["id"] == one_to_one.pk] == [f"{host.first_name} {host.last_name[0]}. · No-show fee"]
 
 
 def test_the_calendar_has_the_popup_modal(login, world):

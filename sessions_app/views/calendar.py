@@ -1,6 +1,6 @@
 """The calendar page, its events endpoint, moving sessions by drag, and closures."""
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.http import JsonResponse
@@ -13,6 +13,7 @@ from practice import access as practice_access
 from practice.errors import DomainError
 from practice.models import OFFICE_ROLES, TEAM_ROLES, Role
 from practice.selectors import practitioners
+from practice.timezones import wall_time_to_aware
 from sessions_app import access, closures, scheduling
 from sessions_app.forms import ClosureForm
 from sessions_app.models import SessionStatus
@@ -35,17 +36,39 @@ def calendar(request):
     })
 
 
-def _parse_wall(value, zone):
-    """A FullCalendar date (wall time in the viewer's zone, with or without a trailing Z) as aware."""
-    value = (value or "").strip().replace("Z", "").split("+")[0]
-    naive = datetime.fromisoformat(value)
-    return naive.replace(tzinfo=None).replace(tzinfo=zone)
+def _parse_instant(value, zone_name):
+    """A time the calendar sent, as an aware datetime.
+
+    An ISO 8601 time with an offset (or ``Z``) is that instant. One without is a wall
+    time in the viewer's zone, read by the form's rule (``wall_time_to_aware``): a time
+    skipped by a clock change moves forward by the gap, a repeated one is its first
+    occurrence. Anything else raises ValueError.
+    """
+    value = (value or "").strip()
+    if not value:
+        raise ValueError("no time")
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            moment = wall_time_to_aware(moment.date(), moment.time(), zone_name)
+        moment.astimezone(UTC)  # far ends of the calendar overflow once converted
+    except OverflowError as error:
+        raise ValueError(value) from error
+    return moment
+
+
+def _short_name(person):
+    """"Dana Hill" as "Dana H.": fits the little space of an event in the month view."""
+    first, last = person.first_name.strip(), person.last_name.strip()
+    if first and last:
+        return f"{first} {last[0]}."
+    return first or last or str(person)
 
 
 def _title(session, team):
     clients = session.client_participants
-    if not team:
-        return f"Session with {session.practitioner}"
+    if not team:  # a client's own session: who it is with (the event shows its time)
+        return _short_name(session.practitioner)
     if session.kind == "orientation":
         return "Orientation"
     if len(clients) > 1:
@@ -55,13 +78,11 @@ def _title(session, team):
 
 @practice_access.member_required
 def calendar_events(request):
-    zone = timezone.get_current_timezone()
     try:
-        start = _parse_wall(request.GET.get("start"), zone)
-        end = _parse_wall(request.GET.get("end"), zone)
-    except ValueError:
+        start = _parse_instant(request.GET.get("start"), request.user.time_zone)
+        end = min(_parse_instant(request.GET.get("end"), request.user.time_zone), start + MAX_RANGE)
+    except (ValueError, OverflowError):
         return JsonResponse({"error": "start and end must be dates."}, status=400)
-    end = min(end, start + MAX_RANGE)
     team = request.membership.role in TEAM_ROLES
     sessions = access.sessions_visible_to(request.membership).filter(start__lt=end, end__gt=start)
     chosen = request.GET.get("practitioner", "")
@@ -82,8 +103,9 @@ def calendar_events(request):
             # The saved outcome follows the name: "Jamie Rivera · Late Cancel" (a client sees their own).
             "title": " · ".join(filter(None, [_title(session, team), session.completion_label if team else next(
                 (p.completion_label for p in session.participants.all() if p.client_id == request.user.pk), "")])),
-            "start": timezone.localtime(session.start).replace(tzinfo=None).isoformat(),
-            "end": timezone.localtime(session.end).replace(tzinfo=None).isoformat(),
+            # With the offset: 01:30 before and after the clock goes back are two instants.
+            "start": timezone.localtime(session.start).isoformat(),
+            "end": timezone.localtime(session.end).isoformat(),
             "url": reverse("sessions_app:session_detail", args=[session.pk]),
             "color": event_color(session.status),
             "borderColor": "#dc3545" if closure and session.status == SessionStatus.SCHEDULED else None,
@@ -109,12 +131,18 @@ def calendar_events(request):
 @practice_access.team_required
 @require_POST
 def session_move(request, pk):
+    """A drag posts the new ``start`` (the session keeps its elapsed length), a resize the new
+    ``end`` (the start stays); each an ISO 8601 instant, or a wall time in the viewer's zone."""
     session = access.session_for(request.membership, pk)
-    zone = timezone.get_current_timezone()
+    posted_start, posted_end = request.POST.get("start"), request.POST.get("end")
     try:
-        start = _parse_wall(request.POST.get("start"), zone)
-        end = _parse_wall(request.POST.get("end"), zone)
-    except ValueError:
+        if not (posted_start or posted_end):
+            raise ValueError("no time")
+        start = _parse_instant(posted_start, request.user.time_zone) if posted_start else session.start
+        # Elapsed time: added in UTC, so a clock change on the way neither stretches nor shrinks it.
+        end = (_parse_instant(posted_end, request.user.time_zone) if posted_end
+               else start.astimezone(UTC) + (session.end - session.start))
+    except (ValueError, OverflowError):
         return JsonResponse({"error": "The new time could not be read."}, status=400)
     try:
         scheduling.move_session(practice=request.practice, actor=request.user, session=session, start=start, end=end)

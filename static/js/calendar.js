@@ -1,27 +1,64 @@
-// Calendar page. Times travel as wall-clock times in the viewer's zone (the
-// server converts), so FullCalendar runs in its UTC mode and never shifts them.
+// Calendar page. FullCalendar runs in the viewer's zone (data-time-zone) through
+// its luxon plugin: events arrive as instants with their offsets, and the now
+// line, "today" and every day and time shown are the viewer's wall clock.
 (function () {
   "use strict";
   const el = document.getElementById("calendar");
-  if (!el || !window.FullCalendar) return;
+  if (!el || !window.FullCalendar || !window.luxon) return;
+  const DateTime = window.luxon.DateTime;
+  const zone = el.dataset.timeZone || "UTC";
   const canSchedule = el.dataset.canSchedule === "1";
   const filter = document.getElementById("practitioner-filter");
   const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
-  const pad = (n) => String(n).padStart(2, "0");
-  const day = (d) => d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate());
-  const clock = (d) => pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
-  const wall = (d) => day(d) + "T" + clock(d) + ":00";
+  const WALL = { includeOffset: false, suppressMilliseconds: true };  // "2030-03-10T02:30:00"
+
+  // FullCalendar's ...Str values ("2030-01-07" or "2030-01-07T10:00:00-05:00") are
+  // the viewer's wall clock: the form gets its day and time from them.
+  const day = (str) => str.slice(0, 10);
+  const clock = (str) => str.slice(11, 16);
+  // A day FullCalendar hands over as a Date is its first instant; read at midday, a
+  // clock change at midnight cannot turn it into the day before.
+  const dayOf = (date) => DateTime.fromJSDate(date, { zone: zone }).plus({ hours: 12 }).toISODate();
 
   function newSession(params) {
     window.location.href = el.dataset.newUrl + "?" + new URLSearchParams(params).toString();
   }
 
+  // The wall time a drag or a resize aimed at: the old one on the viewer's clock,
+  // moved by FullCalendar's delta on that clock (one day later: the same time of day).
+  function aimed(date, delta) {
+    return DateTime.fromJSDate(date, { zone: zone }).setZone("UTC", { keepLocalTime: true })
+      .plus({ years: delta.years, months: delta.months, days: delta.days, milliseconds: delta.milliseconds })
+      .toISO(WALL);
+  }
+
+  // What the server is sent: the instant, with its offset, when the wall time is one
+  // instant; the bare wall time when a clock change skips or repeats it, so the server
+  // reads it by the session form's rule (practice.timezones.wall_time_to_aware).
+  function instant(wall) {
+    const moment = DateTime.fromISO(wall, { zone: zone });
+    const one = moment.isValid && moment.toISO(WALL) === wall && moment.getPossibleOffsets().length === 1;
+    return one ? moment.toISO({ suppressMilliseconds: true }) : wall;
+  }
+
+  const moved = (delta) => Boolean(delta && (delta.years || delta.months || delta.days || delta.milliseconds));
+
+  // A drag sends the new start (the server keeps the session's elapsed length), a
+  // resize the new end; then the events are fetched again, so the calendar shows
+  // where the server put it.
   function move(info) {
-    const body = new URLSearchParams({ start: wall(info.event.start), end: wall(info.event.end || info.event.start) });
+    const body = new URLSearchParams();
+    if (info.endDelta) {  // eventResize
+      if (moved(info.startDelta)) body.set("start", instant(aimed(info.oldEvent.start, info.startDelta)));
+      body.set("end", instant(aimed(info.oldEvent.end || info.oldEvent.start, info.endDelta)));
+    } else {
+      body.set("start", instant(aimed(info.oldEvent.start, info.delta)));
+    }
     fetch(el.dataset.moveUrl.replace("/0/", "/" + info.event.id + "/"), {
       method: "POST", body: body, headers: { "X-CSRFToken": csrf }, credentials: "same-origin",
     }).then((r) => r.json().then((data) => ({ ok: r.ok, data: data }))).then(function (result) {
-      if (!result.ok) { info.revert(); window.alert(result.data.error || "The session could not be moved."); }
+      if (!result.ok) { info.revert(); window.alert(result.data.error || "The session could not be moved."); return; }
+      calendar.refetchEvents();
     }).catch(function () { info.revert(); window.alert("The session could not be moved."); });
   }
 
@@ -50,7 +87,7 @@
 
   const narrow = window.matchMedia("(max-width: 640px)").matches;
   const calendar = new FullCalendar.Calendar(el, {
-    timeZone: "UTC",
+    timeZone: zone,
     initialView: narrow ? "timeGridDay" : "dayGridMonth",
     initialDate: el.dataset.initialDate || undefined,
     headerToolbar: narrow
@@ -64,24 +101,25 @@
     nowIndicator: true,
     dayMaxEvents: 4,
     navLinks: true,
-    navLinkDayClick: function (date) { if (canSchedule) newSession({ date: day(date) }); else calendar.changeView("timeGridDay", date); },
+    navLinkDayClick: function (date) { if (canSchedule) newSession({ date: dayOf(date) }); else calendar.changeView("timeGridDay", dayOf(date)); },
     selectable: canSchedule,
     selectMirror: true,
     editable: canSchedule,
     eventDurationEditable: canSchedule,
+    eventAllow: (span) => !span.allDay,  // a session has a time: not into the all-day row
     events: function (range, success, failure) {
-      const params = new URLSearchParams({ start: wall(range.start), end: wall(range.end) });
+      const params = new URLSearchParams({ start: range.startStr, end: range.endStr });
       if (filter && filter.value) params.set("practitioner", filter.value);
       fetch(el.dataset.eventsUrl + "?" + params.toString(), { credentials: "same-origin" })
         .then((r) => r.json()).then(success).catch(failure);
     },
     dateClick: function (info) {
-      if (canSchedule && info.view.type === "dayGridMonth") newSession({ date: day(info.date) });
+      if (canSchedule && info.view.type === "dayGridMonth") newSession({ date: day(info.dateStr) });
     },
     select: function (info) {
       if (info.view.type === "dayGridMonth") return;  // month cells use dateClick
-      const minutes = Math.round((info.end - info.start) / 60000);
-      newSession({ date: day(info.start), time: clock(info.start), length: minutes });
+      const minutes = Math.round((info.end - info.start) / 60000);  // elapsed
+      newSession({ date: day(info.startStr), time: clock(info.startStr), length: minutes });
     },
     eventClick: openPopup,
     eventDrop: move,
