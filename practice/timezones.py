@@ -1,6 +1,6 @@
 """Time zone names and the checks on them."""
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from django import forms
@@ -57,3 +57,17 @@ def wall_time_to_aware(day, wall_time, zone_name):
     # fold=0 reads a skipped time with the offset before the change, which lands
     # it the gap's length later once normalised through UTC (02:30 -> 03:30).
     return datetime.combine(day, wall_time, tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+# Lengths are elapsed time (DESIGN.md invariant 2). Python adds and subtracts
+# aware datetimes that share a tzinfo on the wall clock (01:30 EDT + 50 minutes
+# on a fall-back night is 02:20 EST: 110 minutes later), so both go through UTC.
+
+def ends_at(start: datetime, minutes: int) -> datetime:
+    """The end, aware and in UTC, of something ``minutes`` elapsed minutes long from the aware ``start``."""
+    return start.astimezone(UTC) + timedelta(minutes=minutes)
+
+
+def elapsed(start: datetime, end: datetime) -> timedelta:
+    """The time that really passes from ``start`` to ``end`` (both aware), whatever their zones."""
+    return end.astimezone(UTC) - start.astimezone(UTC)

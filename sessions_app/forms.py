@@ -1,4 +1,4 @@
-from datetime import time, timedelta
+from datetime import time
 
 from django import forms
 from django.conf import settings
@@ -8,7 +8,7 @@ from practice.errors import DomainError
 from practice.models import DeliveryMethod, Room, Service, User
 from practice.phones import to_e164
 from practice.selectors import practitioners
-from practice.timezones import TimeZoneField, wall_time_to_aware
+from practice.timezones import TimeZoneField, ends_at, wall_time_to_aware
 from sessions_app import scheduling
 from sessions_app.models import Contact, InviteMethod, SeriesPreset, SessionKind
 
@@ -117,7 +117,7 @@ class SessionForm(forms.Form):
             cleaned["start"] = start
             # An edit that keeps the time is not asked again about the past or a closure.
             if self.session is None or start != self.session.start:
-                self._check_slot(start, start + timedelta(minutes=length), cleaned.get("confirm_closure"))
+                self._check_slot(start, ends_at(start, length), cleaned.get("confirm_closure"))
         room = cleaned.get("room")
         if room and room.is_in_person and cleaned.get("delivery_method") == DeliveryMethod.VIDEO:
             self.add_error("room", "A video session needs a virtual room, or no room.")

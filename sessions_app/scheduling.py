@@ -6,7 +6,7 @@ transaction, so a refused booking writes nothing.
 """
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -15,6 +15,7 @@ from django.utils import timezone
 from notifications import outbox
 from practice.errors import DomainError, constraint_name, from_integrity_error
 from practice.models import DeliveryMethod, Practice, Room, Service
+from practice.timezones import elapsed, ends_at
 from sessions_app import messages, money
 from sessions_app.closures import closure_on, closures_between
 from sessions_app.models import Contact, Participant, Session, SessionKind, SessionService, SessionStatus, new_access_code
@@ -61,7 +62,7 @@ def check_slot(*, practice: Practice, start: datetime, end: datetime, allow_clos
     now = now or timezone.now()
     if start < now - PAST_GRACE:
         raise SlotInPast("That time has already passed. Choose a time from now on.")
-    if not MIN_LENGTH <= end - start <= MAX_LENGTH:
+    if not MIN_LENGTH <= elapsed(start, end) <= MAX_LENGTH:
         raise SlotLength("A session is 5 minutes to 12 hours long.")
     if not allow_closure:
         if closures is None:
@@ -101,6 +102,23 @@ class SessionData:
     private_note: str = ""
     services: list[tuple[Service, Decimal]] = field(default_factory=list)
     participants: list[ParticipantData] = field(default_factory=list)
+    # The day and wall time the person typed, in ``time_zone``. ``start`` differs from
+    # them when the time fell in a spring-forward gap (02:30 typed, 03:30 kept); a series
+    # repeats the typed time, not the moved one.
+    day: date | None = None
+    wall_time: time | None = None
+
+    @property
+    def end(self) -> datetime:
+        """The end, in UTC: the length is elapsed time, also across a clock change."""
+        return ends_at(self.start, self.duration_minutes)
+
+    def typed_day_and_time(self) -> tuple[date, time]:
+        """The day and wall time to repeat: the typed ones, else ``start`` read in ``time_zone``."""
+        if self.day is not None and self.wall_time is not None:
+            return self.day, self.wall_time
+        local = self.start.astimezone(zoneinfo.ZoneInfo(self.time_zone))
+        return local.date(), local.time().replace(second=0, microsecond=0)
 
 
 def _save_with_unique_code(session: Session) -> None:
@@ -139,7 +157,7 @@ def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session
         room=data.room,
         kind=data.kind,
         start=data.start,
-        end=data.start + timedelta(minutes=data.duration_minutes),
+        end=data.end,
         time_zone=data.time_zone,
         delivery_method=data.delivery_method,
         public_note=data.public_note,
@@ -185,7 +203,7 @@ def update_session(*, practice: Practice, actor, session: Session, data: Session
     session.practitioner = data.practitioner
     session.room = data.room
     session.start = data.start
-    session.end = data.start + timedelta(minutes=data.duration_minutes)
+    session.end = data.end
     session.time_zone = data.time_zone
     session.delivery_method = data.delivery_method
     session.public_note = data.public_note

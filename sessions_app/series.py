@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from practice.errors import CONSTRAINT_MESSAGES, Conflict, DomainError
 from practice.models import Room, Service
-from practice.timezones import wall_time_to_aware
+from practice.timezones import ends_at, wall_time_to_aware
 from sessions_app import closures as closure_rules
 from sessions_app import messages
 from sessions_app.models import (
@@ -107,8 +107,10 @@ class Occurrence:
 
 def preview(series: SessionSeries, days: list[date]) -> list[Occurrence]:
     """Each occurrence with what stands in its way: another session or a closure. Reads only."""
-    length = timedelta(minutes=series.duration_minutes)
-    items = [Occurrence(day, start, start + length) for day in days for start in [occurrence_start(series, day)]]
+    items = [
+        Occurrence(day, start, ends_at(start, series.duration_minutes))
+        for day in days for start in [occurrence_start(series, day)]
+    ]
     if not items:
         return items
     busy = Session.objects.filter(
@@ -160,7 +162,7 @@ def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple
         start = occurrence_start(series, day)
         session = Session(
             practice=series.practice, practitioner=series.practitioner, room=room, series=series, series_day=day,
-            start=start, end=start + timedelta(minutes=series.duration_minutes), time_zone=series.time_zone,
+            start=start, end=ends_at(start, series.duration_minutes), time_zone=series.time_zone,
             delivery_method=series.delivery_method, public_note=series.public_note,
             private_note=series.private_note, created_by=actor,
         )
@@ -201,11 +203,15 @@ def extend_horizon(series: SessionSeries, today: date) -> int:
 
 
 def new_series(*, practice, actor, data, repeat: dict) -> SessionSeries:
-    """An unsaved series built from the session form's data and its repeat choices."""
-    local = data.start.astimezone(zoneinfo.ZoneInfo(data.time_zone))
+    """An unsaved series built from the session form's data and its repeat choices.
+
+    It repeats the wall time the person typed: a first session typed at 02:30 in a
+    spring-forward gap is held at 03:30 that day, and the series stays at 02:30.
+    """
+    first_day, start_time = data.typed_day_and_time()
     series = SessionSeries(
         practice=practice, practitioner=data.practitioner, preset=repeat["preset"],
-        first_day=local.date(), start_time=local.time().replace(second=0, microsecond=0), time_zone=data.time_zone,
+        first_day=first_day, start_time=start_time, time_zone=data.time_zone,
         duration_minutes=data.duration_minutes, count=repeat.get("count"), until=repeat.get("until"),
         enabled=repeat.get("enabled", True), room=data.room, delivery_method=data.delivery_method,
         public_note=data.public_note, private_note=data.private_note, created_by=actor,
@@ -305,11 +311,9 @@ def update_in_series(*, practice, actor, session: Session, data, scope: str) -> 
     moved, and takes the new wall-clock time, length, room, people and
     services. One collision refuses the whole edit (Conflict).
     """
-    zone = zoneinfo.ZoneInfo(data.time_zone)
     old_local = session.start.astimezone(zoneinfo.ZoneInfo(session.time_zone))
-    new_local = data.start.astimezone(zone)
-    shift = new_local.date() - old_local.date()
-    wall = new_local.time().replace(second=0, microsecond=0)
+    new_day, wall = data.typed_day_and_time()  # the typed time, not the one a gap moved
+    shift = new_day - old_local.date()
     count = 0
     for target in siblings(session, scope):
         if target.pk == session.pk:
@@ -317,7 +321,8 @@ def update_in_series(*, practice, actor, session: Session, data, scope: str) -> 
         else:
             day = target.start.astimezone(zoneinfo.ZoneInfo(target.time_zone)).date() + shift
             people = [replace(p, id=None, save_as_contact=False) for p in data.participants]
-            moved = replace(data, start=wall_time_to_aware(day, wall, data.time_zone), participants=people)
+            moved = replace(data, start=wall_time_to_aware(day, wall, data.time_zone), day=day, wall_time=wall,
+                            participants=people)
             try:
                 update_session(practice=practice, actor=actor, session=target, data=moved, notify=False)
             except Conflict as conflict:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from practice import access as practice_access
 from practice.errors import Conflict
 from practice.models import TEAM_ROLES, DeliveryMethod
+from practice.timezones import wall_time_to_aware
 from sessions_app import access, money, scheduling, series
 from sessions_app.forms import ParticipantFormSet, RepeatForm, SeriesScopeForm, ServiceFormSet, SessionForm
 from sessions_app.models import InviteMethod, SessionKind, SessionStatus
@@ -37,6 +38,7 @@ def _session_data(form, services, participants):
     c = form.cleaned_data
     return scheduling.SessionData(
         practitioner=c["practitioner"], start=c["start"], duration_minutes=c["duration_minutes"], time_zone=c["time_zone"],
+        day=c["day"], wall_time=c["start_time"],  # as typed: a series repeats these, not a gap-moved start
         room=c["room"], delivery_method=c["delivery_method"], kind=c["kind"],
         public_note=c["public_note"], private_note=c["private_note"],
         services=[(row["service"], row["price"]) for row in services.rows() if row.get("service")],
@@ -124,7 +126,7 @@ def session_new(request):
         messages.success(request, f"Session saved. Access code {session.access_code}.")
         return redirect("sessions_app:dashboard")
 
-    if not repeat_form.check_against(form.cleaned_data["start"].date()):
+    if not repeat_form.check_against(form.cleaned_data["day"]):
         return _render(request, form, services, participants, repeat_form=repeat_form)
     today = timezone.localdate()
     if request.POST.get("action") != "confirm":
@@ -149,6 +151,20 @@ def _editable(request, pk):
     return session
 
 
+def _typed_time(session, local_start) -> time:
+    """The wall time the edit form shows. An occurrence held at 03:30 because its series'
+    02:30 fell in a spring-forward gap shows 02:30: saved unchanged, it keeps its start, and
+    an edit of the whole series keeps the series at 02:30."""
+    shown = local_start.time().replace(second=0, microsecond=0)
+    if not session.series_id:
+        return shown
+    typed = session.series
+    if (typed.time_zone == session.time_zone and typed.start_time != shown
+            and wall_time_to_aware(local_start.date(), typed.start_time, typed.time_zone) == session.start):
+        return typed.start_time
+    return shown
+
+
 @practice_access.member_required
 def session_edit(request, pk):
     session = _editable(request, pk)
@@ -158,7 +174,8 @@ def session_edit(request, pk):
     local_start = timezone.localtime(session.start, timezone=zoneinfo.ZoneInfo(session.time_zone))
     initial = {
         "practitioner": session.practitioner_id, "room": session.room_id, "delivery_method": session.delivery_method,
-        "day": local_start.date(), "start_time": local_start.strftime("%H:%M"), "time_zone": session.time_zone,
+        "day": local_start.date(), "start_time": _typed_time(session, local_start).strftime("%H:%M"),
+        "time_zone": session.time_zone,
         "duration_minutes": session.duration_minutes, "public_note": session.public_note,
         "private_note": session.private_note, "kind": session.kind,
     }
