@@ -42,3 +42,10 @@ def attempt(code: str, address: str):
     if session is None:
         return None, FAILURE
     return session, None
+
+
+def shown_zone(session: Session) -> str:
+    """The zone the waiting room names the start in (the page is anonymous): the participants'
+    zone when they share one, else the zone the session was scheduled in."""
+    zones = set(session.participants.exclude(time_zone="").values_list("time_zone", flat=True))
+    return zones.pop() if len(zones) == 1 else session.time_zone

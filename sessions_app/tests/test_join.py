@@ -1,8 +1,10 @@
 """Access codes open their session only near its time; wrong codes get one answer; tries are throttled."""
 import uuid
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,3 +57,25 @@ def test_tries_are_throttled_per_address_and_per_code(client, world):
         join(client, "987654321", address=f"10.1.1.{n}")
     assert join(client, "987654321", address="10.2.2.2").status_code == 429
     assert "waiting room" in join(client, soon.access_code, address="10.3.3.3").content.decode()
+
+
+NY = zoneinfo.ZoneInfo("America/New_York")
+
+
+@pytest.mark.parametrize("zones, session_zone, shown", [
+    # One participant: their zone, named. 2:40 PM in New York is 19:40 UTC.
+    (["America/New_York"], "America/Chicago", "2:40 PM EST (America/New_York)"),
+    (["America/Chicago"], "America/New_York", "1:40 PM CST (America/Chicago)"),
+    # Everyone in one zone: that zone.
+    (["Europe/Berlin", "Europe/Berlin"], "America/New_York", "8:40 PM CET (Europe/Berlin)"),
+    # Several zones: the zone the session was scheduled in, named.
+    (["America/New_York", "America/Los_Angeles"], "America/Denver", "12:40 PM MST (America/Denver)"),
+])
+def test_the_waiting_room_shows_the_start_in_the_participants_zone_named(client, world, zones, session_zone, shown):
+    with time_machine.travel(datetime(2030, 1, 7, 14, 30, tzinfo=NY), tick=False):
+        session = SessionFactory(cast=world.home, start=datetime(2030, 1, 7, 14, 40, tzinfo=NY), time_zone=session_zone,
+                                 clients=[{"name": f"Person {n}", "time_zone": zone} for n, zone in enumerate(zones)])
+        page = join(client, session.access_code).content.decode()
+    assert "You are in the waiting room" in page
+    assert f"starts at {shown}" in page
+    assert "7:40 PM" not in page and "19:40" not in page  # the UTC time

@@ -9,5 +9,6 @@ def join(request):
     session = error = None
     if request.method == "POST" and form.is_valid():
         session, error = joining.attempt(form.cleaned_data["code"], request.META.get("REMOTE_ADDR", ""))
-    return render(request, "sessions_app/join.html", {"form": form, "session": session, "error": error},
+    zone = joining.shown_zone(session) if session else None
+    return render(request, "sessions_app/join.html", {"form": form, "session": session, "error": error, "zone": zone},
                   status=429 if error == joining.THROTTLED else 200)
