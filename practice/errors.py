@@ -4,12 +4,15 @@ database refusal to the words a person reads.
 ``DomainError`` subclasses ``ValidationError`` so forms can show it with
 ``form.add_error(None, error)``; views catch ``DomainError`` and never read an
 ``IntegrityError`` themselves. A database refusal whose constraint is not in
-``CONSTRAINT_MESSAGES`` is a bug, not a user error, and is re-raised as is.
+``CONSTRAINT_MESSAGES`` is a bug, not a user error, and is re-raised as is. A deadlock
+or serialization failure around a booking's save is a lost race (``LOST_RACE``): the
+other booking won, and the person reads a Conflict, not a 500.
 """
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
+from psycopg2.errors import DeadlockDetected, SerializationFailure
 
 
 class DomainError(ValidationError):
@@ -49,6 +52,14 @@ CONSTRAINT_MESSAGES = {
 }
 
 
+# PostgreSQL answers two concurrent inserts of overlapping sessions, each already in the
+# exclusion constraint's index and each waiting for the other, with a deadlock (40P01,
+# "deadlock detected ... while checking exclusion constraint"); under a stricter isolation
+# level the same race is a serialization failure (40001). Either way the other booking won.
+LOST_RACE_CODES = {"40P01", "40001"}
+LOST_RACE = (Conflict, "Someone else booked that time a moment ago. Choose another time.")
+
+
 def constraint_name(error: IntegrityError) -> str:
     """The name of the constraint PostgreSQL reported, or ''."""
     diag = getattr(error.__cause__, "diag", None)
@@ -64,13 +75,33 @@ def from_integrity_error(error: IntegrityError) -> DomainError | None:
     return error_class(message)
 
 
+def lost_race(error: DatabaseError) -> bool:
+    """Whether the database refused a write because a concurrent one won (deadlock or serialization failure).
+
+    Callers use it around the single statement that saves a session, where the only waits
+    are on the exclusion constraints, the session's own row and its rooms' locks.
+    """
+    cause = error.__cause__
+    return isinstance(cause, (DeadlockDetected, SerializationFailure)) or getattr(cause, "pgcode", None) in LOST_RACE_CODES
+
+
+def from_database_error(error: DatabaseError) -> DomainError | None:
+    """The DomainError a known refusal or a lost race means, or None (a bug: re-raise it)."""
+    if isinstance(error, IntegrityError):
+        return from_integrity_error(error)
+    if lost_race(error):
+        error_class, message = LOST_RACE
+        return error_class(message, code="lost_race")
+    return None
+
+
 @contextmanager
 def database_refusals():
-    """Turn a known constraint refusal inside the block into its DomainError."""
+    """Turn a known constraint refusal, or a lost race, inside the block into its DomainError."""
     try:
         yield
-    except IntegrityError as error:
-        mapped = from_integrity_error(error)
+    except DatabaseError as error:
+        mapped = from_database_error(error)
         if mapped is None:
             raise
         raise mapped from error

@@ -3,6 +3,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 
 from practice import access
+from practice.errors import DomainError
 from practice.forms import ServiceForm
 from practice.models import Role
 
@@ -36,10 +37,14 @@ def edit_page(request, pk, *, fetch, form_class, noun):
         instance = None
     form = form_class(request.POST or None, instance=instance, practice=request.practice)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-        messages.success(request, f"{noun} “{saved}” saved.")
-        return redirect("practice_settings")
+        try:
+            with transaction.atomic():
+                saved = form.save()
+        except DomainError as error:  # a rule checked again at save time (a room's kind, under its lock)
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{noun} “{saved}” saved.")
+            return redirect("practice_settings")
     return render(request, "practice/settings_form.html", {"form": form, "noun": noun, "instance": instance})
 
 

@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 from practice.admin_site import PracticeScopedAdmin
+from practice.errors import DomainError
 from practice.models import Room
 from sessions_app import rooms
 from sessions_app.models import CompletionType, Contact, Participant, Session, SessionService
@@ -17,6 +19,15 @@ class RoomAdmin(PracticeScopedAdmin):
         if not request.user.is_superuser:
             obj.practice = request.practice
         rooms.save_room(obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # save_room checks the room's sessions again under its lock and may refuse; the admin's
+        # transaction is rolled back by then, and the admin reads why instead of a 500.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            self.message_user(request, f"The room was not saved: {error.message}", level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Contact)

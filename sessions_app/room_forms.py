@@ -1,4 +1,5 @@
-"""Room forms (settings page and Django admin): both save through ``rooms.save_room``."""
+"""Room forms (settings page and Django admin): both save through ``rooms.save_room``, which may
+still refuse (a DomainError) when a booking landed between the form's check and the save."""
 from django import forms
 
 from practice.forms import PracticeScopedModelForm
@@ -11,10 +12,8 @@ class RoomKindMixin:
         kind = self.cleaned_data["kind"]
         room = self.instance
         if room.pk and kind == RoomKind.IN_PERSON and room.kind != kind and rooms.room_has_overlapping_sessions(room):
-            raise forms.ValidationError(
-                "This room has sessions at the same time as each other, so it cannot become an in-person room. "
-                "Move those sessions first."
-            )
+            # Advisory, for a quick answer: rooms.save_room checks again under the room's lock.
+            raise forms.ValidationError(rooms.OVERLAPPING_SESSIONS)
         return kind
 
     def save(self, commit=True):

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from notifications import outbox
-from practice.errors import DomainError, constraint_name, from_integrity_error
+from practice.errors import DomainError, constraint_name, from_database_error, lost_race
 from practice.models import DeliveryMethod, Practice, Room, Service
 from practice.timezones import elapsed, ends_at
-from sessions_app import messages, money
+from sessions_app import messages, money, rooms
 from sessions_app.closures import closure_on, closures_between
 from sessions_app.models import Contact, Participant, Session, SessionKind, SessionService, SessionStatus, new_access_code
 
@@ -121,20 +121,41 @@ class SessionData:
         return local.date(), local.time().replace(second=0, microsecond=0)
 
 
-def _save_with_unique_code(session: Session) -> None:
-    """Insert or update, drawing a fresh access code if the random one is taken by a live session."""
+def _lock_room(room_id) -> Room | None:
+    """The room, read now and locked FOR SHARE until the transaction ends (``rooms.locked_room``):
+    its kind cannot change under a booking. Lock the room before any session row."""
+    return rooms.locked_room(room_id) if room_id else None
+
+
+def _save_with_unique_code(session: Session, *, room_locked: bool = False) -> None:
+    """Insert or update under the room's lock, drawing a fresh access code if the random one is
+    taken by a live session.
+
+    ``Session.save`` copies whether the room is in person; the room is re-read under its lock
+    here (unless the caller did, ``room_locked``), so a room turned in person meanwhile is seen.
+    A refusal becomes its DomainError (``practice.errors``). A lost race (two overlapping
+    inserts deadlocked on the exclusion constraint) is tried once more: by then the other
+    booking has committed or rolled back, and the constraint answers in its own words.
+    """
+    if session.room_id and not room_locked:
+        session.room = _lock_room(session.room_id)
+    retried = False
     for _attempt in range(10):
         try:
             with transaction.atomic():
                 session.save()
             return
-        except IntegrityError as error:
-            if constraint_name(error) != "access_code_unique_live":
-                mapped = from_integrity_error(error)
-                if mapped is None:
-                    raise
-                raise mapped from error
-            session.access_code = new_access_code()
+        except DatabaseError as error:
+            if isinstance(error, IntegrityError) and constraint_name(error) == "access_code_unique_live":
+                session.access_code = new_access_code()
+                continue
+            if lost_race(error) and not retried:
+                retried = True
+                continue
+            mapped = from_database_error(error)
+            if mapped is None:
+                raise
+            raise mapped from error
     raise DomainError("No free access code could be drawn; try again.", code="access_code")
 
 
@@ -198,6 +219,7 @@ def update_session(*, practice: Practice, actor, session: Session, data: Session
     Participants carrying the ``id`` of one of the session's participants are
     updated in place; the others are added, and those left out are removed.
     """
+    _lock_room(data.room.pk if data.room else None)  # the room before the session's row
     session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
     old_start = session.start
     session.practitioner = data.practitioner
@@ -260,6 +282,7 @@ def cancel_session(*, practice: Practice, actor, session: Session, message: str 
 def move_session(*, practice: Practice, actor, session: Session, start: datetime, end: datetime,
                  allow_closure=False) -> Session:
     """Move a session to a new start and end (drag on the calendar); the same slot and overlap rules."""
+    _lock_room(session.room_id)  # the room before the session's row
     session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
     if session.status != SessionStatus.SCHEDULED:
         raise DomainError("Only a scheduled session can be moved.", code="not_scheduled")

@@ -17,10 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from practice.errors import CONSTRAINT_MESSAGES, Conflict, DomainError
-from practice.models import Room, Service
+from practice.models import Service
 from practice.timezones import ends_at, wall_time_to_aware
 from sessions_app import closures as closure_rules
-from sessions_app import messages
+from sessions_app import messages, rooms
 from sessions_app.models import (
     Contact,
     Participant,
@@ -154,7 +154,7 @@ def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple
     done = set(Session.objects.filter(series=series).values_list("series_day", flat=True))
     services = {s.pk: s for s in Service.objects.filter(pk__in=[row[0] for row in series.services])}
     contacts = _template_contacts(series)
-    room = Room.objects.filter(pk=series.room_id).first() if series.room_id else None
+    room = rooms.locked_room(series.room_id) if series.room_id else None  # its kind holds until commit
     made, refused = [], []
     for day in days:
         if day in done or day in series.skipped_days:
@@ -167,7 +167,7 @@ def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple
             private_note=series.private_note, created_by=actor,
         )
         try:
-            _save_with_unique_code(session)
+            _save_with_unique_code(session, room_locked=True)
         except Conflict:
             refused.append(day)
             continue

@@ -118,3 +118,53 @@ def test_a_room_turned_in_person_in_django_admin_guards_its_sessions_too(login, 
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.room_is_in_person
+
+
+def _overlapping_in(room, world):
+    """Two sessions at the same time in the (virtual) room."""
+    from practice.tests.factories import SessionFactory, next_weekday_at
+
+    start = next_weekday_at(10)
+    SessionFactory(practice=world.home.practice, practitioner=world.home.practitioner, room=room, start=start)
+    SessionFactory(practice=world.home.practice, practitioner=world.home.admin, room=room, start=start)
+
+
+@pytest.fixture
+def advisory_check_misses(monkeypatch):
+    """The first overlap check (the form's) answers "none"; later ones (save_room's, under the lock) look:
+    what a booking landing between the form's check and the save looks like."""
+    from sessions_app import rooms
+
+    real, calls = rooms.room_has_overlapping_sessions, []
+
+    def check(room):
+        calls.append(room)
+        return False if len(calls) == 1 else real(room)
+
+    monkeypatch.setattr(rooms, "room_has_overlapping_sessions", check)
+    return calls
+
+
+def test_a_switch_to_in_person_refused_at_save_is_a_plain_form_error(login, world, advisory_check_misses):
+    video = Room.objects.create(practice=world.home.practice, name="Video", kind="virtual")
+    _overlapping_in(video, world)
+    response = login(world.home.admin).post(reverse("room_edit", args=[video.pk]),
+                                            {"name": "Video", "kind": "in_person", "is_active": "on"})
+    assert response.status_code == 200
+    assert "cannot become an in-person room" in response.content.decode()
+    assert len(advisory_check_misses) == 2  # the form's, then save_room's under the room's lock
+    video.refresh_from_db()
+    assert video.kind == "virtual"
+    assert not video.sessions.filter(room_is_in_person=True).exists()
+
+
+def test_a_switch_to_in_person_refused_at_save_in_django_admin_is_a_plain_message(login, world, advisory_check_misses):
+    video = Room.objects.create(practice=world.home.practice, name="Video", kind="virtual")
+    _overlapping_in(video, world)
+    url = reverse("admin:practice_room_change", args=[video.pk])
+    response = login(world.home.admin).post(url, {"name": "Video", "kind": "in_person", "is_active": "on"}, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "The room was not saved: This room has sessions at the same time" in response.content.decode()
+    video.refresh_from_db()
+    assert video.kind == "virtual"
+    assert not video.sessions.filter(room_is_in_person=True).exists()
