@@ -7,6 +7,7 @@ from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, Integ
 from django.core.validators import MinLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.utils import timezone
 
 from practice.models import DeliveryMethod, Practice, Room, Service
 from practice.phones import validate_e164
@@ -276,7 +277,9 @@ class Session(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.start:%Y-%m-%d %H:%M} UTC with {self.practitioner}"
+        # In the active zone, named: the viewer's on a page (Django admin too), UTC in a task.
+        when = f" {timezone.localtime(self.start):%Y-%m-%d %H:%M %Z}" if self.start else ""
+        return f"{self.get_kind_display()}{when} with {self.practitioner}"
 
     def save(self, *args, **kwargs):
         self.room_is_in_person = bool(self.room_id and self.room.is_in_person)
