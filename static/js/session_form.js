@@ -1,6 +1,7 @@
 // Session form: add participant and service rows, show the address field that
 // matches the invite method, fill prices from the service and contacts from
-// the htmx suggestions.
+// the htmx suggestions, keep the session's and the payment's service in step,
+// and show the recurrence preview.
 (function () {
   "use strict";
   const form = document.getElementById("session-form");
@@ -18,7 +19,7 @@
     if (save) save.hidden = Boolean(contact && contact.value);
   }
 
-  function addRow(kind) {
+  function addRow(kind, quiet) {
     const total = form.querySelector("#id_" + kind + "-TOTAL_FORMS");
     const index = parseInt(total.value, 10);
     const html = document.getElementById(kind.replace(/s$/, "") + "-template").innerHTML.replace(/__prefix__/g, index);
@@ -32,8 +33,57 @@
       showAddress(row);
     }
     if (window.htmx) window.htmx.process(row);
+    if (quiet) return row;
     const input = row.querySelector("input[type=text], select");
     if (input) input.focus();
+    return row;
+  }
+
+  // The session's Service(s) and each participant's payment "Service" follow each other: the
+  // session's first service fills an empty payment service (and its amount), and a payment
+  // service fills the session's service while the session has none. A choice is never overwritten.
+  function serviceRows() {
+    return Array.prototype.filter.call(form.querySelectorAll("#service-rows .service-row"), function (row) {
+      const remove = row.querySelector("input[name$='-DELETE']");
+      return !(remove && remove.checked);
+    });
+  }
+
+  function hasOption(select, value) {
+    return Array.prototype.some.call(select.options, function (option) { return option.value === value; });
+  }
+
+  function firstSessionService() {
+    const row = serviceRows()[0];
+    const select = row && row.querySelector("select[name$='-service']");
+    return select ? select.value : "";
+  }
+
+  function defaultPayment(row, value) {
+    const service = row.querySelector("select[name$='-payment_service']");
+    const amount = row.querySelector("input[name$='-payment_amount']");
+    if (!service || service.value || !value || !hasOption(service, value)) return;
+    service.value = value;
+    if (amount && !amount.value && prices[value] !== undefined) amount.value = prices[value];
+  }
+
+  function followSessionService(select) {
+    if (serviceRows()[0] !== select.closest(".service-row")) return;
+    form.querySelectorAll("#participant-rows .participant-row").forEach(function (row) { defaultPayment(row, select.value); });
+  }
+
+  function followPaymentService(select) {
+    const value = select.value;
+    if (!value || serviceRows().some(function (row) {
+      const service = row.querySelector("select[name$='-service']");
+      return service && service.value;
+    })) return;
+    const row = serviceRows()[0] || addRow("services", true);
+    const service = row.querySelector("select[name$='-service']");
+    const price = row.querySelector("input[name$='-price']");
+    if (!service || !hasOption(service, value)) return;
+    service.value = value;
+    if (price && !price.value && prices[value] !== undefined) price.value = prices[value];
   }
 
   function togglePayment(row, on) {
@@ -41,6 +91,7 @@
     row.querySelector(".require-payment-link").hidden = on;
     row.querySelector(".payment-fields").hidden = !on;
     if (on) {
+      defaultPayment(row, firstSessionService());
       const service = row.querySelector("select[name$='-payment_service']");
       if (service && !service.value && service.options.length > 1) { service.selectedIndex = 1; fillPaymentAmount(row); }
     }
@@ -86,10 +137,14 @@
   form.addEventListener("change", function (event) {
     const target = event.target;
     if (target.matches("select[name$='-invite_method']")) showAddress(target.closest(".participant-row"));
-    if (target.matches("select[name$='-payment_service']")) fillPaymentAmount(target.closest(".participant-row"));
+    if (target.matches("select[name$='-payment_service']")) {
+      fillPaymentAmount(target.closest(".participant-row"));
+      followPaymentService(target);
+    }
     if (target.matches("select[name^='services-'][name$='-service']")) {
       const price = target.closest(".service-row").querySelector("input[name$='-price']");
       if (price && prices[target.value] !== undefined) price.value = prices[target.value];
+      followSessionService(target);
     }
   });
 
@@ -117,6 +172,34 @@
   form.addEventListener("change", function (event) {
     if (event.target.matches("select[name='repeat-preset']")) showRepeat();
   });
+
+  // The recurrence preview ("Check the schedule") is rendered at the top of the form after Save:
+  // bring it into view and focus it. "Back to the form" goes back to the filled form without
+  // posting it again; changing a field also sets the preview aside (it no longer matches).
+  const preview = form.querySelector("[data-preview]");
+  function backToForm(moveFocus) {
+    if (!preview || preview.hidden) return;
+    preview.hidden = true;
+    form.querySelectorAll("[data-preview-action]").forEach(function (el) { el.hidden = true; el.disabled = true; });
+    const save = form.querySelector("[data-form-save]");
+    if (save) { save.hidden = false; save.disabled = false; }
+    if (moveFocus) {
+      window.scrollTo(0, 0);
+      const title = document.getElementById("session-form-title");
+      if (title) title.focus({ preventScroll: true });
+    }
+  }
+  if (preview) {
+    form.addEventListener("click", function (event) {
+      if (event.target.closest("[data-preview-back]")) { event.preventDefault(); backToForm(true); }
+    });
+    ["input", "change"].forEach(function (type) {
+      form.addEventListener(type, function (event) {
+        if (!event.target.closest("[data-preview]")) backToForm(false);
+      });
+    });
+    preview.focus();
+  }
 
   form.querySelectorAll(".participant-row").forEach(showAddress);
   showRepeat();
