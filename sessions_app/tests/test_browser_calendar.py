@@ -193,3 +193,22 @@ def test_a_month_view_drag_onto_a_clock_change_day_follows_the_forms_rule(page, 
     assert session.start == datetime.combine(sunday, time(*expected_utc_hour_minute), tzinfo=UTC)
     assert session.end - session.start == timedelta(minutes=50)
     assert alerts == []
+
+
+@pytest.mark.parametrize("how", ["the day's cell", "the day's number"])
+def test_a_day_clicked_in_auckland_opens_the_form_for_that_auckland_day(page, live_server, world, how):
+    """Midnight in Auckland (UTC+13) is the previous day in UTC: the form still gets the day clicked."""
+    host = world.home.practitioner
+    host.time_zone = "Pacific/Auckland"
+    host.save()
+    day = next_saturday()
+    log_in(page, live_server, host.email, PASSWORD)
+    page.goto(f"{live_server.url}/calendar/?date={day.isoformat()}")
+    cell = page.locator(f"td.fc-daygrid-day[data-date='{day.isoformat()}']")
+    if how == "the day's number":
+        cell.locator("a.fc-daygrid-day-number").click()
+    else:
+        box = cell.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 8)
+    page.wait_for_url(re.compile(r"/sessions/new/\?date="))
+    assert page.locator("input[name='day']").input_value() == day.isoformat()
