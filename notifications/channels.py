@@ -9,6 +9,9 @@ from notifications.models import Channel
 from practice.errors import NotConfigured
 
 log = logging.getLogger(__name__)
+# Seconds a Twilio API call may take (the SDK waits for ever by default): a send must end well
+# within the lease of a claimed message (notifications.delivery.LEASE).
+TWILIO_TIMEOUT = 30
 
 
 def sms_configured() -> bool:
@@ -17,12 +20,19 @@ def sms_configured() -> bool:
 
 
 class Twilio:
-    """The Twilio Messages API through the official SDK."""
+    """The Twilio Messages API through the official SDK.
+
+    The Messages API takes no idempotency key (twilio-python 9.13's ``messages.create`` has no
+    such parameter; only some newer APIs, e.g. Voice v3 transcriptions, take ``Idempotency-Key``),
+    so a text whose send was cut off after Twilio accepted it can go out twice.
+    """
 
     def __init__(self):
+        from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+        self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN,
+                             http_client=TwilioHttpClient(timeout=TWILIO_TIMEOUT))
         if settings.TWILIO_API_BASE:  # a loopback stub in tests and benchmarks
             self.client.api.base_url = settings.TWILIO_API_BASE
 
@@ -56,7 +66,13 @@ def sms_sender():
 
 
 class Senders:
-    """Connections reused across the messages of one drain."""
+    """Connections reused across the messages of one drain.
+
+    The SMTP connection is opened here and closed by ``close``, not around each message:
+    Django's backend closes a connection it opened itself after each send (QUIT), and a
+    message is recorded as sent only once the send returns, so a worker that stopped
+    while waiting for the server to close would send that message again.
+    """
 
     def __init__(self):
         self._mail = None
@@ -64,7 +80,9 @@ class Senders:
 
     def mail(self):
         if self._mail is None:
-            self._mail = get_connection(fail_silently=False)
+            connection = get_connection(fail_silently=False)
+            connection.open()
+            self._mail = connection
         return self._mail
 
     def twilio(self):
@@ -84,16 +102,17 @@ class Senders:
 def send_email(notification, senders: Senders) -> str:
     """Send one e-mail (text, HTML and the calendar attachment it was written with); return its Message-ID."""
     host = settings.SITE_URL.split("//")[-1].split("/")[0]
+    # The same Message-ID on every attempt: a receiver that got the message already can drop a copy.
     message = EmailMultiAlternatives(
         subject=notification.subject, body=notification.body_text, from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notification.to_address], connection=senders.mail(),
-        headers={"Message-ID": f"<notification-{notification.pk}@{host}>"},
+        to=[notification.to_address], headers={"Message-ID": f"<notification-{notification.pk}@{host}>"},
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
     if notification.ics:
         message.attach("session.ics", notification.ics, "text/calendar; method=REQUEST")
     try:
+        message.connection = senders.mail()
         message.send()
     except Exception:
         senders.close()  # the next message gets a fresh connection

@@ -21,6 +21,7 @@ class Channel(models.TextChoices):
 
 class State(models.TextChoices):
     PENDING = "pending", "Queued"
+    SENDING = "sending", "Sending"  # claimed by a worker; left so by a dead one, claimed again after a lease
     SENT = "sent", "Sent"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
@@ -28,7 +29,7 @@ class State(models.TextChoices):
 
 
 # The order a message's state may move in; a status callback never moves it back.
-STATE_RANK = {State.PENDING: 0, State.SENT: 1, State.DELIVERED: 2, State.FAILED: 2, State.CANCELED: 3}
+STATE_RANK = {State.PENDING: 0, State.SENDING: 0, State.SENT: 1, State.DELIVERED: 2, State.FAILED: 2, State.CANCELED: 3}
 
 
 class Notification(models.Model):
@@ -36,9 +37,11 @@ class Notification(models.Model):
 
     Written in the same transaction as the change that causes it, delivered by
     Celery. The session and participant are references only: this app never
-    imports the apps that write messages. ``dedupe_key`` makes writing it twice impossible; a row leaves
-    PENDING only inside the transaction that delivered it, so a message marked
-    sent is never sent again.
+    imports the apps that write messages. ``dedupe_key`` makes writing it twice impossible.
+    Delivery claims a row (PENDING -> SENDING, with ``claimed_at`` and one more attempt,
+    committed), sends it outside any transaction, then records SENT with the provider's
+    id; a message marked sent is never sent again, and a row left SENDING by a dead
+    worker is claimed again once its lease ran out (``notifications.delivery.LEASE``).
     """
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="notifications")
@@ -58,6 +61,7 @@ class Notification(models.Model):
     due_at = models.DateTimeField(db_index=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last claimed it for sending.")
     last_error = models.TextField(blank=True)
     provider_id = models.CharField(max_length=100, blank=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -68,7 +72,10 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["due_at"], condition=Q(state="pending"), name="notification_pending_due")]
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(state="pending"), name="notification_pending_due"),
+            models.Index(fields=["claimed_at"], condition=Q(state="sending"), name="notification_sending_claimed"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.get_channel_display()} to {self.to_address} ({self.get_state_display()})"

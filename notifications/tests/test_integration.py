@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.models import F
 
 from notifications import delivery
 from notifications.models import Notification, NotificationKind, State
@@ -150,14 +151,22 @@ def test_a_worker_killed_while_delivering_loses_nothing_and_sends_nothing_twice(
     assert started_tenth.wait(60), "the worker did not start delivering"
     first.kill()
     assert Notification.objects.filter(pk__in=invites, state=State.SENT).count() == 9
-    assert Notification.objects.filter(pk__in=invites, state=State.PENDING).count() == 21
+    # The 10th was claimed (committed as SENDING) by the dead worker: it waits for its lease, the rest are pending.
+    assert Notification.objects.filter(pk__in=invites, state=State.PENDING).count() == 20
+    [tenth] = Notification.objects.filter(pk__in=invites, state=State.SENDING)
+    assert tenth.attempts == 1 and tenth.claimed_at is not None
 
     second = Worker(queue, sink)
     try:
         drain_due.delay()
-        assert wait_for(lambda: not Notification.objects.filter(pk__in=invites).exclude(state=State.SENT).exists(), 90)
+        assert wait_for(lambda: not Notification.objects.filter(pk__in=invites, state=State.PENDING).exists(), 90)
     finally:
         second.stop()
+    # Ten minutes later its lease has run out: the beat drain claims it again and sends it.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    Notification.objects.filter(pk=tenth.pk).update(claimed_at=F("claimed_at") - delivery.LEASE - timedelta(seconds=1))
+    assert delivery.drain() == 1
+    assert not Notification.objects.filter(pk__in=invites).exclude(state=State.SENT).exists()
     counts = sink.message_ids()
     assert len(counts) == total, "a message was lost"
     assert max(counts.values()) == 1, "a message was sent twice"
