@@ -215,7 +215,42 @@ class BaseRowFormSet(forms.BaseFormSet):
         return [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
 
 
-ServiceFormSet = forms.formset_factory(ServiceLineForm, formset=BaseRowFormSet, extra=0, can_delete=True, max_num=10, validate_max=True)
+class BaseServiceFormSet(BaseRowFormSet):
+    """The session's services: at least one for a session with a client, unless it is an Orientation
+    Session (``scheduling.needs_service``; the domain functions refuse the same).
+
+    ``session_form`` and ``participants`` are the page's other forms, read for the session's kind
+    and whether anyone is a client.
+    """
+
+    def __init__(self, *args, session_form=None, participants=None, **kwargs):
+        self.session_form = session_form
+        self.participants = participants
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.session_form is None or self.participants is None:
+            return
+        if any(row.get("service") for row in self.rows()):
+            return
+        if scheduling.needs_service(kind=self._kind(), has_client=self._has_client()):
+            raise forms.ValidationError(scheduling.SERVICE_REQUIRED, code="service_required")
+
+    def _kind(self):
+        if self.session_form.session is not None:
+            return self.session_form.session.kind
+        self.session_form.errors  # noqa: B018 - cleans the form
+        return self.session_form.cleaned_data.get("kind") or SessionKind.REGULAR
+
+    def _has_client(self):
+        self.participants.errors  # noqa: B018 - cleans the formset
+        rows = [getattr(f, "cleaned_data", None) or {} for f in self.participants.forms]
+        return any(row.get("is_client") and not row.get("DELETE") for row in rows if row)
+
+
+ServiceFormSet = forms.formset_factory(ServiceLineForm, formset=BaseServiceFormSet, extra=0, can_delete=True, max_num=10,
+                                       validate_max=True)
 ParticipantFormSet = forms.formset_factory(
     ParticipantForm, formset=BaseRowFormSet, extra=0, min_num=1, validate_min=True, can_delete=True, max_num=50, validate_max=True,
 )

@@ -159,6 +159,22 @@ def _save_with_unique_code(session: Session, *, room_locked: bool = False) -> No
     raise DomainError("No free access code could be drawn; try again.", code="access_code")
 
 
+SERVICE_REQUIRED = "Choose at least one service: a session with a client is billed by its services."
+
+
+def needs_service(*, kind: str, has_client: bool) -> bool:
+    """Whether a session must have at least one service: every session with a client participant,
+    except an Orientation Session (the practice's technical check, not billed). A session with no
+    client participant (only the team, or tech support) bills nobody and needs none either."""
+    return has_client and kind != SessionKind.ORIENTATION
+
+
+def check_services(*, kind: str, data: SessionData) -> None:
+    """Refuse (DomainError) a session with a client and no service: it would bill 0."""
+    if needs_service(kind=kind, has_client=any(p.is_client for p in data.participants)) and not data.services:
+        raise DomainError(SERVICE_REQUIRED, code="service_required")
+
+
 def _remember_contacts(practice, owner, participants):
     """Save the participants marked "Save to my contacts" as the host's contacts."""
     for p in participants:
@@ -172,6 +188,7 @@ def _remember_contacts(practice, owner, participants):
 @transaction.atomic
 def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session:
     """Create a session with its services and participants, or raise Conflict (practice.errors)."""
+    check_services(kind=data.kind, data=data)
     session = Session(
         practice=practice,
         practitioner=data.practitioner,
@@ -221,6 +238,7 @@ def update_session(*, practice: Practice, actor, session: Session, data: Session
     """
     _lock_room(data.room.pk if data.room else None)  # the room before the session's row
     session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
+    check_services(kind=session.kind, data=data)
     old_start = session.start
     session.practitioner = data.practitioner
     session.room = data.room

@@ -248,6 +248,7 @@ def test_the_invite_carries_the_payment_link(world):
     practice.save()
     session = scheduling.schedule_session(practice=practice, actor=world.home.practitioner, data=SessionData(
         practitioner=world.home.practitioner, start=next_weekday_at(10), duration_minutes=50, time_zone="America/New_York",
+        services=[(world.home.service, world.home.service.price)],
         participants=[ParticipantData(name="Pat", invite_method="email", email="pat@example.com", time_zone="America/New_York",
                                       payment_service=world.home.service, payment_amount=Decimal("120.00"))]))
     participant = session.participants.get()

@@ -215,6 +215,7 @@ def test_editing_a_whole_series_to_a_time_in_the_gap_keeps_the_typed_time(login,
     assert response.status_code == 302
     on_change_day = Session.objects.get(start__date=date(2027, 3, 14))
     edit = form_post(world, NY, "2027-03-14", "02:30", 50)
+    edit["services-INITIAL_FORMS"] = 1  # the edit page's line is an initial form, as the browser posts it
     response = client.post(reverse("sessions_app:session_edit", args=[on_change_day.pk]), {**edit, "scope": "all"})
     assert response.status_code == 302, response.content.decode()
     made = list(Session.objects.order_by("start"))
@@ -231,6 +232,7 @@ def test_the_gap_occurrence_opens_for_editing_at_the_series_time(login, world):
     assert '<option value="02:30" selected>' in page
     # Saving it unchanged for the whole series moves nothing.
     edit = form_post(world, NY, "2027-03-14", "02:30", 50)
+    edit["services-INITIAL_FORMS"] = 1  # the edit page's line is an initial form, as the browser posts it
     response = client.post(reverse("sessions_app:session_edit", args=[gap_session.pk]), {**edit, "scope": "all"})
     assert response.status_code == 302, response.content.decode()
     made = list(Session.objects.order_by("start"))

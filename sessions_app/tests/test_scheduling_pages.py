@@ -122,6 +122,43 @@ def test_negative_service_price_is_refused(login, world):
     assert Session.objects.count() == 0 and SessionService.objects.count() == 0
 
 
+@pytest.mark.parametrize("services", [[], [{"service": "", "price": ""}]], ids=["no line", "a blank line"])
+def test_a_session_with_a_client_needs_a_service(login, world, services):
+    client = login(world.home.practitioner)
+    response = client.post(reverse("sessions_app:session_new"), session_post(practitioner=world.home.practitioner, services=services))
+    assert response.status_code == 200
+    assert "Choose at least one service: a session with a client is billed by its services." in response.content.decode()
+    assert Session.objects.count() == 0 and Participant.objects.count() == 0
+
+
+def test_an_orientation_or_a_session_without_a_client_needs_no_service(login, world):
+    client = login(world.home.practitioner)
+    support = {"name": "Tech Support", "invite_method": "none", "is_client": "False"}
+    orientation = session_post(practitioner=world.home.practitioner, kind="orientation", delivery="video",
+                               services=[], participants=[support])
+    assert client.post(reverse("sessions_app:session_new"), orientation).status_code == 302
+    team_only = session_post(practitioner=world.home.practitioner, time="14:00", services=[], participants=[support])
+    assert client.post(reverse("sessions_app:session_new"), team_only).status_code == 302
+    assert sorted(Session.objects.values_list("kind", flat=True)) == ["orientation", "regular"]
+    assert SessionService.objects.count() == 0
+
+
+def test_an_edit_cannot_leave_a_client_session_without_a_service(login, world):
+    client = login(world.home.practitioner)
+    client.post(reverse("sessions_app:session_new"), session_post(practitioner=world.home.practitioner))
+    session = Session.objects.get()
+    jamie = session.participants.get()
+    data = session_post(practitioner=world.home.practitioner, time="13:00", services=[], participants=[
+        {"id": jamie.pk, "name": "Jamie Rivera", "invite_method": "none"}])
+    data["participants-INITIAL_FORMS"] = 1
+    response = client.post(reverse("sessions_app:session_edit", args=[session.pk]), data)
+    assert response.status_code == 200
+    assert "Choose at least one service" in response.content.decode()
+    session.refresh_from_db()
+    assert session.start.astimezone(NEW_YORK).hour == 10
+    assert [s.service for s in session.session_services.all()] == [world.home.service]
+
+
 def test_at_least_one_participant_is_needed(login, world):
     client = login(world.home.practitioner)
     response = client.post(reverse("sessions_app:session_new"), session_post(practitioner=world.home.practitioner, participants=[]))

@@ -18,6 +18,7 @@ def schedule_at(world, local_start):
         actor=world.home.practitioner,
         data=SessionData(
             practitioner=world.home.practitioner, start=local_start, duration_minutes=50, time_zone="America/New_York",
+            services=[(world.home.service, world.home.service.price)],
             participants=[ParticipantData(name="Lee Tokyo", invite_method="none", time_zone="Asia/Tokyo")],
         ),
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from practice import access as practice_access
-from practice.errors import Conflict
+from practice.errors import DomainError
 from practice.models import TEAM_ROLES, DeliveryMethod
 from practice.timezones import wall_time_to_aware
 from sessions_app import access, money, scheduling, series
@@ -21,17 +21,17 @@ from sessions_app.models import InviteMethod, SessionKind, SessionStatus
 def _forms(request, *, session=None, initial=None, participants=None, services=None):
     data = request.POST if request.method == "POST" else None
     contacts = access.contacts_visible_to(request.membership)
-    service_formset = ServiceFormSet(data, prefix="services", initial=services, form_kwargs={"practice": request.practice})
     payable = practice_access.services_of(request.membership).filter(is_active=True)
     payment_services = payable if request.practice.stripe_ready else None
+    session_form = SessionForm(data, request=request, session=session, initial=initial)
+    participant_formset = ParticipantFormSet(data, prefix="participants", initial=participants,
+                                             form_kwargs={"contacts": contacts, "payment_services": payment_services})
+    # The services read the other two: a session with a client needs one (not an orientation).
+    service_formset = ServiceFormSet(data, prefix="services", initial=services, form_kwargs={"practice": request.practice},
+                                     session_form=session_form, participants=participant_formset)
     if services is None:
         service_formset.extra = 1
-    return (
-        SessionForm(data, request=request, session=session, initial=initial),
-        service_formset,
-        ParticipantFormSet(data, prefix="participants", initial=participants,
-                           form_kwargs={"contacts": contacts, "payment_services": payment_services}),
-    )
+    return session_form, service_formset, participant_formset
 
 
 def _session_data(form, services, participants):
@@ -120,7 +120,7 @@ def session_new(request):
     if repeat is None:
         try:
             session = scheduling.schedule_session(practice=request.practice, actor=request.user, data=data)
-        except Conflict as conflict:
+        except DomainError as conflict:  # an overlap, or a rule the forms did not catch
             form.add_error(None, conflict.message)
             return _render(request, form, services, participants, repeat_form=repeat_form)
         messages.success(request, f"Session saved. Access code {session.access_code}.")
@@ -195,7 +195,7 @@ def session_edit(request, pk):
                 practice=request.practice, actor=request.user, session=session,
                 data=_session_data(form, services, participants), scope=scope_form.cleaned_data["scope"],
             )
-        except Conflict as conflict:
+        except DomainError as conflict:  # an overlap, or a rule the forms did not catch
             form.add_error(None, conflict.message)
         else:
             messages.success(request, "Session updated." if count == 1 else f"{count} sessions updated.")
