@@ -2,7 +2,14 @@
 import zoneinfo
 from datetime import date
 
+from django.db import transaction
+
+from practice.errors import DomainError
+from practice.periods import EARLIEST_DAY, LATEST_DAY
 from sessions_app.models import Closure
+
+OUT_OF_RANGE = f"Enter a date between {EARLIEST_DAY.year} and {LATEST_DAY.year}."
+INVERTED = "The last day cannot be before the first day."
 
 
 def closures_between(practice, first_day: date, last_day: date):
@@ -28,7 +35,18 @@ def mark_closures(sessions, practice):
     return sessions
 
 
+def check_dates(start_date: date, end_date: date) -> None:
+    """Refuse (DomainError) days outside practice.periods' sane years, where date arithmetic
+    overflows (the day after 9999-12-31), and a last day before the first."""
+    if not (EARLIEST_DAY <= start_date <= LATEST_DAY and EARLIEST_DAY <= end_date <= LATEST_DAY):
+        raise DomainError(OUT_OF_RANGE, code="out_of_range")
+    if end_date < start_date:
+        raise DomainError(INVERTED, code="inverted")
+
+
+@transaction.atomic
 def add_closure(*, practice, actor, title: str, start_date: date, end_date: date) -> Closure:
+    check_dates(start_date, end_date)
     return Closure.objects.create(practice=practice, created_by=actor, title=title, start_date=start_date, end_date=end_date)
 
 

@@ -6,10 +6,11 @@ from django.conf import settings
 from notifications import channels
 from practice.errors import DomainError
 from practice.models import DeliveryMethod, Room, Service, User
+from practice.periods import DateRangeMixin
 from practice.phones import to_e164
 from practice.selectors import practitioners
 from practice.timezones import TimeZoneField, ends_at, wall_time_to_aware
-from sessions_app import scheduling
+from sessions_app import closures, scheduling
 from sessions_app.models import Contact, InviteMethod, SeriesPreset, SessionKind
 
 
@@ -325,7 +326,14 @@ class SeriesScopeForm(forms.Form):
         return self.cleaned_data.get("scope") or "this"
 
 
-class ClosureForm(forms.Form):
+class ClosureForm(DateRangeMixin, forms.Form):
+    """A closure's days: sane years and the last not before the first (DateRangeMixin, the words of
+    ``closures.check_dates``, which add_closure applies too), at most a year long."""
+
+    range_fields = ("start_date", "end_date")
+    inverted_message = closures.INVERTED
+    out_of_range_message = closures.OUT_OF_RANGE
+
     title = forms.CharField(max_length=120)
     start_date = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label="Last day", required=False, widget=forms.DateInput(attrs={"type": "date"}),
@@ -334,10 +342,8 @@ class ClosureForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and not end:
+        if start and not end and "end_date" not in self.errors:
             cleaned["end_date"] = start
-        elif start and end and end < start:
-            self.add_error("end_date", "The last day cannot be before the first day.")
         elif start and end and (end - start).days > 366:
             self.add_error("end_date", "A closure can be at most a year long.")
         return cleaned

@@ -3,6 +3,7 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -161,8 +162,13 @@ def closure_add(request):
         errors = "; ".join(f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}".strip() for f, e in form.errors.items())
         messages.error(request, f"The closure was not added: {errors}")
         return redirect("sessions_app:calendar")
-    closure = closures.add_closure(practice=request.practice, actor=request.user, **form.cleaned_data)
-    affected = closures.sessions_in_closure(closure).count()
+    try:
+        with transaction.atomic():  # the closure and what the page says about it: all or nothing
+            closure = closures.add_closure(practice=request.practice, actor=request.user, **form.cleaned_data)
+            affected = closures.sessions_in_closure(closure).count()
+    except DomainError as error:
+        messages.error(request, f"The closure was not added: {error.message}")
+        return redirect("sessions_app:calendar")
     note = f" {affected} scheduled session{'s' if affected != 1 else ''} fall on it; they are marked on the calendar." if affected else ""
     messages.success(request, f"Closure “{closure}” added.{note}")
     return redirect(f"{reverse('sessions_app:calendar')}?date={closure.start_date.isoformat()}")
