@@ -22,6 +22,7 @@ import logging
 from datetime import timedelta
 
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from notifications import channels
@@ -52,15 +53,20 @@ def _is_stale(notification) -> bool:
     return not session.accepts_messages_about(notification.about_start)
 
 
-def _claim(notification_id, now):
+def _lease_ran_out(now) -> Q:
+    return Q(state=State.SENDING, claimed_at__lte=now - LEASE)
+
+
+def _claim(notification_id, now, reclaim):
     """Step 1: (the claimed row, None), or (None, what happened instead), or (None, None) when nothing is due."""
+    due = Q(state=State.PENDING, due_at__lte=now)
     with transaction.atomic():
         rows = Notification.objects.select_for_update(skip_locked=True, of=("self",)).select_related("session", "participant")
         if notification_id is not None:
-            rows = rows.filter(pk=notification_id)
-        # A row whose worker died mid-send (its lease ran out) first, then the next due one.
-        notification = (rows.filter(state=State.SENDING, claimed_at__lte=now - LEASE).order_by("claimed_at", "id").first()
-                        or rows.filter(state=State.PENDING, due_at__lte=now).order_by("due_at", "id").first())
+            notification = rows.filter(due | _lease_ran_out(now), pk=notification_id).first()
+        else:  # a row whose worker died mid-send (its lease ran out) first, then the next due one
+            notification = ((reclaim and rows.filter(_lease_ran_out(now)).order_by("claimed_at", "id").first())
+                            or rows.filter(due).order_by("due_at", "id").first())
         if notification is None:
             return None, None
         if _is_stale(notification):
@@ -102,12 +108,15 @@ def _record(notification, **changes) -> int:
     return 0
 
 
-def deliver_one(notification_id=None, senders=None) -> str | None:
-    """Deliver one due message (a given one, or the next due); returns what happened, None if none."""
+def deliver_one(notification_id=None, senders=None, reclaim=True) -> str | None:
+    """Deliver one due message (a given one, or the next due); returns what happened, None if none.
+
+    ``reclaim``: look for rows whose lease ran out first (``drain`` says when there are none).
+    """
     own_senders = senders is None
     senders = senders or channels.Senders()
     try:
-        notification, outcome = _claim(notification_id, timezone.now())
+        notification, outcome = _claim(notification_id, timezone.now(), reclaim)
         if notification is None:
             return outcome
         try:
@@ -134,11 +143,17 @@ def drain(limit=None) -> int:
     """Deliver due messages until none is left (or ``limit``); returns how many were handled."""
     senders = channels.Senders()
     handled = 0
+
+    def any_lease_ran_out():
+        return Notification.objects.filter(_lease_ran_out(timezone.now())).exists()
+
+    reclaim = any_lease_ran_out()
     try:
         while limit is None or handled < limit:
-            if deliver_one(senders=senders) is None:
+            if deliver_one(senders=senders, reclaim=reclaim) is None:
                 break
             handled += 1
+            reclaim = reclaim and any_lease_ran_out()
     finally:
         senders.close()
     return handled

@@ -92,6 +92,16 @@ def test_a_row_left_sending_by_a_dead_worker_is_claimed_again_after_its_lease(wo
 
 
 @pytest.mark.django_db
+def test_the_deliver_task_claims_its_row_again_only_after_the_lease(world):
+    claimed = timezone.now() - timedelta(minutes=5)
+    row = notice(world.home.practice, state=State.SENDING, claimed_at=claimed, attempts=1)
+    assert delivery.deliver_one(row.pk) is None
+    with time_machine.travel(claimed + delivery.LEASE + timedelta(seconds=1)):
+        assert delivery.deliver_one(row.pk) == "sent"
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
 def test_a_row_whose_worker_died_every_time_ends_failed(world):
     row = notice(world.home.practice, state=State.SENDING, claimed_at=timezone.now() - delivery.LEASE * 2,
                  attempts=delivery.MAX_ATTEMPTS)
