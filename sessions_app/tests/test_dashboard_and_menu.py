@@ -91,3 +91,16 @@ def test_a_clients_list_flags_a_session_on_a_closure_day(login, world):
     first, second = page.split("Tuesday, March 5", 1)[1].split("Wednesday, March 6", 1)
     assert "Closure" in first and "The practice is closed that day: Spring break." in first
     assert "Closure" not in second
+
+
+def test_an_invite_being_sent_reads_queued_on_the_tile(login, world):
+    """A message a worker has claimed but not yet recorded (state "sending") is not "withdrawn"."""
+    from notifications.models import Notification, NotificationKind, State
+
+    session = SessionFactory(cast=world.home, day=date(2030, 3, 4), clients=["Jamie Rivera"])
+    participant = session.participants.get()
+    Notification.objects.create(practice=world.home.practice, session=session, participant=participant,
+                                kind=NotificationKind.INVITE, channel="email", to_address="jamie@example.com",
+                                body_text="Invite", due_at=NOW, state=State.SENDING, dedupe_key="invite:sending")
+    page = login(world.home.practitioner).get(reverse("sessions_app:dashboard")).content.decode()
+    assert "Invite queued" in page and "Invite withdrawn" not in page
