@@ -131,7 +131,7 @@ def test_importing_the_settings_starts_no_server_and_takes_no_lock(tmp_path):
         assert processes_mentioning(*embedded_paths(var)) == []
         # ...and yet the settings describe the embedded servers the entry points start.
         described = json.loads(result.stdout.splitlines()[-1])
-        assert described["database"] == embedded.postgres_settings(var)
+        assert described["database"] == {**embedded.postgres_settings(var), "CONN_HEALTH_CHECKS": True}
         assert described["redis"] == embedded.redis_url(var)
         assert described["broker"] == embedded.redis_url(var).replace("unix://", "redis+socket://")
     finally:
