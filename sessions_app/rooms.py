@@ -14,14 +14,18 @@ the room's live sessions. Whichever commits first, the other sees it: a booking
 made after the switch is in person and checked by the constraint; a switch made
 after the bookings sees them all and refuses if two overlap.
 
-Lock order, to stay free of deadlocks: the room before any session row.
+Lock order, to stay free of deadlocks: the practitioner's bookings lock, the room, then any
+session row (``scheduling._lock_booking``).
 """
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 
 from practice.errors import DomainError, constraint_name
 from practice.models import Room
 from sessions_app.models import Session, SessionStatus
+
+# First key of pg_advisory_xact_lock(key, room id): an in-person room's bookings lock.
+ROOM_BOOKINGS_LOCK = 1102
 
 OVERLAPPING_SESSIONS = (
     "This room has sessions at the same time as each other, so it cannot become an in-person room. "
@@ -39,12 +43,18 @@ def room_has_overlapping_sessions(room) -> bool:
 def locked_room(room_id) -> Room:
     """The room as it is now, its row locked FOR SHARE until the transaction ends (call inside one).
 
-    Bookings share the lock; a change of the room's kind waits for them, and they for it.
+    Bookings share the row lock; a change of the room's kind waits for them, and they for it.
+    A booking into an in-person room also takes the room's bookings lock (an exclusive
+    transaction-level advisory lock), so two bookings of one in-person room run one after the
+    other instead of deadlocking inside the exclusion constraint (``scheduling._lock_booking``).
     """
     table = Room._meta.db_table
     room = next(iter(Room.objects.raw(f'SELECT * FROM "{table}" WHERE "id" = %s FOR SHARE', [room_id])), None)
     if room is None:
         raise DomainError("That room no longer exists. Choose another room.", code="room_gone")
+    if room.is_in_person:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ROOM_BOOKINGS_LOCK, room.pk])
     return room
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from notifications import outbox
@@ -121,24 +121,39 @@ class SessionData:
         return local.date(), local.time().replace(second=0, microsecond=0)
 
 
-def _lock_room(room_id) -> Room | None:
-    """The room, read now and locked FOR SHARE until the transaction ends (``rooms.locked_room``):
-    its kind cannot change under a booking. Lock the room before any session row."""
+# First key of pg_advisory_xact_lock(key, practitioner id): the practitioner's bookings lock.
+PRACTITIONER_BOOKINGS_LOCK = 1101
+
+
+def _lock_booking(practitioner_id, room_id) -> Room | None:
+    """Take the locks a booking holds until its transaction ends, in this order and before any
+    session row: the practitioner's bookings lock, then the room (``rooms.locked_room``: FOR SHARE,
+    and an in-person room's bookings lock). Returns the room as it is now, or None.
+
+    Two bookings that could overlap (one practitioner, or one in-person room) share a lock, so they
+    run one after the other: the second sees the first committed and the exclusion constraint
+    refuses it in its own words. Without it, two overlapping inserts can each wait for the other
+    inside the constraint check, which PostgreSQL answers with a deadlock (a 500 before).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PRACTITIONER_BOOKINGS_LOCK, practitioner_id])
     return rooms.locked_room(room_id) if room_id else None
 
 
-def _save_with_unique_code(session: Session, *, room_locked: bool = False) -> None:
-    """Insert or update under the room's lock, drawing a fresh access code if the random one is
-    taken by a live session.
+def _save_with_unique_code(session: Session, *, locked: bool = False) -> None:
+    """Insert or update under the booking's locks, drawing a fresh access code if the random one
+    is taken by a live session.
 
-    ``Session.save`` copies whether the room is in person; the room is re-read under its lock
-    here (unless the caller did, ``room_locked``), so a room turned in person meanwhile is seen.
-    A refusal becomes its DomainError (``practice.errors``). A lost race (two overlapping
-    inserts deadlocked on the exclusion constraint) is tried once more: by then the other
-    booking has committed or rolled back, and the constraint answers in its own words.
+    The locks (``_lock_booking``) are taken here unless the caller did (``locked``); ``Session.save``
+    copies whether the room is in person, read under the room's lock, so a room turned in person
+    meanwhile is seen. A refusal becomes its DomainError (``practice.errors``). A lost race (a
+    deadlock or serialization failure with a writer that took no booking lock) is tried once more,
+    then it is the Conflict ``practice.errors.LOST_RACE``.
     """
-    if session.room_id and not room_locked:
-        session.room = _lock_room(session.room_id)
+    if not locked:
+        room = _lock_booking(session.practitioner_id, session.room_id)
+        if room is not None:
+            session.room = room
     retried = False
     for _attempt in range(10):
         try:
@@ -236,7 +251,7 @@ def update_session(*, practice: Practice, actor, session: Session, data: Session
     Participants carrying the ``id`` of one of the session's participants are
     updated in place; the others are added, and those left out are removed.
     """
-    _lock_room(data.room.pk if data.room else None)  # the room before the session's row
+    _lock_booking(data.practitioner.pk, data.room.pk if data.room else None)  # before the session's row
     session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
     check_services(kind=session.kind, data=data)
     old_start = session.start
@@ -300,7 +315,7 @@ def cancel_session(*, practice: Practice, actor, session: Session, message: str 
 def move_session(*, practice: Practice, actor, session: Session, start: datetime, end: datetime,
                  allow_closure=False) -> Session:
     """Move a session to a new start and end (drag on the calendar); the same slot and overlap rules."""
-    _lock_room(session.room_id)  # the room before the session's row
+    _lock_booking(session.practitioner_id, session.room_id)  # before the session's row
     session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
     if session.status != SessionStatus.SCHEDULED:
         raise DomainError("Only a scheduled session can be moved.", code="not_scheduled")

@@ -20,7 +20,7 @@ from practice.errors import CONSTRAINT_MESSAGES, Conflict, DomainError
 from practice.models import Service
 from practice.timezones import ends_at, wall_time_to_aware
 from sessions_app import closures as closure_rules
-from sessions_app import messages, rooms
+from sessions_app import messages
 from sessions_app.models import (
     Contact,
     Participant,
@@ -29,7 +29,14 @@ from sessions_app.models import (
     SessionService,
     SessionStatus,
 )
-from sessions_app.scheduling import SlotOnClosure, _remember_contacts, _save_with_unique_code, check_slot, update_session
+from sessions_app.scheduling import (
+    SlotOnClosure,
+    _lock_booking,
+    _remember_contacts,
+    _save_with_unique_code,
+    check_slot,
+    update_session,
+)
 
 # How far ahead a never-ending series is materialised; a beat task keeps it there.
 HORIZON_DAYS = 84
@@ -154,7 +161,7 @@ def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple
     done = set(Session.objects.filter(series=series).values_list("series_day", flat=True))
     services = {s.pk: s for s in Service.objects.filter(pk__in=[row[0] for row in series.services])}
     contacts = _template_contacts(series)
-    room = rooms.locked_room(series.room_id) if series.room_id else None  # its kind holds until commit
+    room = _lock_booking(series.practitioner_id, series.room_id)  # held until commit; the room's kind too
     made, refused = [], []
     for day in days:
         if day in done or day in series.skipped_days:
@@ -167,7 +174,7 @@ def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple
             private_note=series.private_note, created_by=actor,
         )
         try:
-            _save_with_unique_code(session, room_locked=True)
+            _save_with_unique_code(session, locked=True)
         except Conflict:
             refused.append(day)
             continue
