@@ -34,6 +34,7 @@ from sessions_app.scheduling import (
     _lock_booking,
     _remember_contacts,
     _save_with_unique_code,
+    check_services,
     check_slot,
     update_session,
 )
@@ -247,6 +248,7 @@ def create_series(*, practice, actor, data, repeat: dict, today: date):
     A series that is not enabled is saved with its first session only.
     Returns (series, sessions made, days skipped).
     """
+    check_services(kind=data.kind, data=data)
     _remember_contacts(practice, actor, data.participants)
     series = new_series(practice=practice, actor=actor, data=data, repeat=repeat)
     days = planned_days(series, today) if series.enabled else [series.first_day]

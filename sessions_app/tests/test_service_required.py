@@ -61,3 +61,13 @@ def test_update_session_reads_the_saved_kind_not_the_data(world):
         scheduling.update_session(practice=world.home.practice, actor=world.home.practitioner, session=regular,
                                   data=_data(world, kind=SessionKind.ORIENTATION, hour=15))
     assert orientation.start + timedelta(hours=1) == Session.objects.get(pk=orientation.pk).start
+
+
+def test_create_series_refuses_a_client_series_without_a_service(world):
+    from sessions_app import series
+    from sessions_app.models import SessionSeries
+
+    with pytest.raises(DomainError):
+        series.create_series(practice=world.home.practice, actor=world.home.practitioner, data=_data(world),
+                             repeat={"preset": "weekly", "count": 3}, today=next_weekday_at(10).date())
+    assert SessionSeries.objects.count() == 0 and Session.objects.count() == 0
