@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from billing import ledger, payments, tasks
 from billing.models import EntryKind, LedgerEntry, Payment, PaymentState, StripeEvent
-from billing.stripe_stub import StripeStub
 from billing.tests import test_payments
 from billing.tests.test_payments import SECRET, paid_event, post, refund_event
 from notifications.tests import test_broker_down
@@ -25,15 +24,8 @@ from sessions_app.models import SessionStatus
 
 # Fixtures shared with those modules: a participant who must pay 150.00, and a broker on a closed port.
 paying = test_payments.paying
+stub = test_payments.stub
 broker_down = test_broker_down.broker_down
-
-
-@pytest.fixture
-def stub(settings):
-    server = StripeStub()
-    settings.STRIPE_API_BASE = server.url
-    yield server
-    server.close()
 
 
 def stored_unprocessed(practice, evt, *, minutes_ago=2):
