@@ -160,7 +160,7 @@ class ParticipantForm(InviteFieldsMixin, forms.Form):
     invite_method = forms.ChoiceField(
         label="Session Invite and Reminders", choices=InviteMethod.choices, initial=InviteMethod.EMAIL,
     )
-    email = forms.EmailField(label="E-mail", required=False)
+    email = forms.EmailField(label="E-mail", required=False, max_length=254)  # the column holds 254
     phone = forms.CharField(label="Cell phone", required=False, max_length=32)
     time_zone = TimeZoneField(label="Participant Time Zone")
     save_contact = forms.BooleanField(label="Save to my contacts", required=False)
