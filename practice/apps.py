@@ -6,6 +6,9 @@ class PracticeConfig(AppConfig):
     name = "practice"
     verbose_name = "Practice"
 
+    def ready(self):
+        from practice import checks  # noqa: F401  (registers the deploy checks)
+
 
 class PracticeAdminConfig(AdminConfig):
     default_site = "practice.admin_site.PracticeAdminSite"
