@@ -79,3 +79,58 @@ def test_the_waiting_room_shows_the_start_in_the_participants_zone_named(client,
     assert "You are in the waiting room" in page
     assert f"starts at {shown}" in page
     assert "7:40 PM" not in page and "19:40" not in page  # the UTC time
+
+
+def join_via_proxy(client, code, forwarded_for, proxy="10.255.0.1"):
+    return client.post(reverse("sessions_app:join"), {"code": code}, REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+def test_behind_the_proxy_one_client_is_throttled_not_everyone(client, world, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    soon = session_starting_in(world, 5)
+    for n in range(joining.MAX_PER_ADDRESS + 1):
+        # The guesser forges a left-hand entry each time: only the entry the proxy appended counts.
+        join_via_proxy(client, f"{n:09d}", f"198.51.100.{n}, 203.0.113.7")
+    assert join_via_proxy(client, soon.access_code, "203.0.113.7").status_code == 429
+    # Another client behind the same proxy still gets in.
+    assert "waiting room" in join_via_proxy(client, soon.access_code, "203.0.113.8").content.decode()
+
+
+@pytest.mark.parametrize("forwarded_for", ["", "not-an-address", "203.0.113.7, 999.1.1.1", " , "])
+def test_a_malformed_forwarded_header_counts_as_the_proxy_address(client, world, settings, forwarded_for):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(joining.MAX_PER_ADDRESS):
+        join_via_proxy(client, f"{n:09d}", forwarded_for)
+    assert join_via_proxy(client, "123456789", forwarded_for).status_code == 429
+    assert join_via_proxy(client, "123456789", "203.0.113.9").status_code == 200
+
+
+def test_without_trusted_proxies_the_forwarded_header_is_ignored(client, world, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for n in range(joining.MAX_PER_ADDRESS):
+        join_via_proxy(client, f"{n:09d}", f"203.0.113.{n}")
+    assert join_via_proxy(client, "123456789", "203.0.113.200").status_code == 429
+
+
+def test_two_trusted_proxies_take_the_second_entry_from_the_right(client, world, settings):
+    settings.TRUSTED_PROXY_COUNT = 2
+    for n in range(joining.MAX_PER_ADDRESS):
+        join_via_proxy(client, f"{n:09d}", f"1.2.3.{n}, 203.0.113.7, 10.0.0.{n}")
+    assert join_via_proxy(client, "123456789", "203.0.113.7, 10.0.0.99").status_code == 429
+    assert join_via_proxy(client, "123456789", "203.0.113.8, 10.0.0.1").status_code == 200
+
+
+def test_wrong_codes_from_many_addresses_trip_a_site_wide_cap_with_an_alert(client, world, monkeypatch, caplog):
+    monkeypatch.setattr(joining, "MAX_FAILURES_SITE_WIDE", 30)
+    soon = session_starting_in(world, 5)
+    for n in range(29):  # 29 addresses, each well under its own limit
+        assert join(client, f"{n:09d}", address=f"10.7.{n}.1").status_code == 200
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert join(client, "999999999", address="10.7.99.1").status_code == 200  # the 30th wrong code trips it
+    alerts = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(alerts) == 1 and "access-code guessing" in alerts[0]
+    # Now every entry is refused, a right code from a fresh address too, and the alert is not repeated.
+    response = join(client, soon.access_code, address="10.8.0.1")
+    assert response.status_code == 429 and "Too many tries" in response.content.decode()
+    join(client, "888888888", address="10.8.0.2")
+    assert len([r for r in caplog.records if r.levelname == "ERROR"]) == 1
