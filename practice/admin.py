@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from practice.admin_site import PracticeScopedAdmin
+from practice.crypto import SECRET_FIELDS
 from practice.models import Membership, Practice, PractitionerWage, Service, User
 
 
@@ -10,6 +11,8 @@ class PracticeAdmin(PracticeScopedAdmin):
     practice_path = "pk"
     list_display = ["name", "slug", "time_zone", "currency"]
     prepopulated_fields = {"slug": ["name"]}
+    # Secrets are set on the practice's own settings pages, which show them masked; never here.
+    exclude = SECRET_FIELDS
 
     def get_queryset(self, request):
         queryset = admin.ModelAdmin.get_queryset(self, request)

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from practice.crypto import EncryptedTextField
 from practice.timezones import validate_time_zone
 
 
@@ -27,11 +28,12 @@ class Practice(models.Model):
     support_email = models.EmailField(blank=True)
     support_phone = models.CharField(max_length=20, blank=True)
     # Stripe: either a Connect account under the platform keys (STRIPE_SECRET_KEY in the
-    # environment), or the practice's own keys. Secrets are never shown back in full.
+    # environment), or the practice's own keys. Secrets are never shown back in full, and are
+    # encrypted at rest with FIELD_ENCRYPTION_KEY (practice/crypto.py).
     stripe_account_id = models.CharField(max_length=40, blank=True)
-    stripe_secret_key = models.CharField(max_length=200, blank=True)
+    stripe_secret_key = EncryptedTextField(blank=True)
     stripe_publishable_key = models.CharField(max_length=200, blank=True)
-    stripe_webhook_secret = models.CharField(max_length=200, blank=True)
+    stripe_webhook_secret = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

@@ -8,6 +8,8 @@ This module only reads the environment: it starts no process and takes no lock.
 The embedded servers are started by the entry points (manage.py, wsgi, asgi,
 Celery's worker and beat, the pytest start-up) through embedded.ensure_started().
 """
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -51,6 +53,24 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "local-development-only-not-secret-5b1d7e0f3a9c4e2b8d6f1a0c7e9b3d5f"
+
+# Fernet keys for secrets stored in the database (practice/crypto.py): comma-separated, the first
+# encrypts, all decrypt. With DEBUG on, a development key is derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", [])
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must be set when DEBUG is off. Generate one with: "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        )
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()).decode()]
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        _valid = len(base64.urlsafe_b64decode(_key.encode())) == 32
+    except ValueError:
+        _valid = False
+    if not _valid:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY holds a key that is not 32 url-safe base64-encoded bytes (a Fernet key).")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

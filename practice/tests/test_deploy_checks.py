@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.checks import run_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -51,7 +52,7 @@ def test_twilio_must_be_set_whole_or_not_at_all(settings, sid, token, number, ex
 def production_env(**extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "TWILIO_")) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update({
-        "DEBUG": "0", "ALLOWED_HOSTS": "practice.example.com",
+        "DEBUG": "0", "ALLOWED_HOSTS": "practice.example.com", "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "SECRET_KEY": "a-long-random-production-secret-" + uuid.uuid4().hex + uuid.uuid4().hex,
     })
     env.update(extra)
