@@ -1,15 +1,52 @@
+import hashlib
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
+from practice import throttle
 from practice.models import Service
+
+LOGIN_WINDOW_SECONDS = 15 * 60
+LOGIN_MAX_PER_ACCOUNT = 5  # wrong passwords for one e-mail, from any address
+LOGIN_MAX_PER_ADDRESS = 20  # wrong passwords from one address, for any e-mail
+LOGIN_THROTTLED = "Too many tries. Wait 15 minutes and try again."
+
+
+def login_throttle_keys(email: str, address: str) -> list[tuple[str, int]]:
+    """(counter key, limit) of a login try: the account (e-mail, any case; hashed, no address in
+    Redis) and the address. An unknown e-mail is counted exactly like a known one."""
+    account = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return [(f"login:account:{account}", LOGIN_MAX_PER_ACCOUNT), (f"login:addr:{address}", LOGIN_MAX_PER_ADDRESS)]
 
 
 class LoginForm(AuthenticationForm):
+    """The e-mail login, throttled per account and per address: past either limit every try gets
+    the same answer, the right password included, until the window (15 minutes from the first
+    wrong try) has passed; a right password takes back only its own try."""
+
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "That e-mail and password do not match an account. Check them and try again.",
+        "throttled": LOGIN_THROTTLED,
     }
     username = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+
+    def clean(self):
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if not (email and password):
+            return super().clean()
+        address = throttle.client_address(self.request) if self.request is not None else ""
+        keys = login_throttle_keys(email, address)
+        throttled = ValidationError(self.error_messages["throttled"], code="throttled")
+        if any(throttle.over(key, limit) for key, limit in keys):
+            raise throttled
+        if not all([throttle.hit(key, limit, LOGIN_WINDOW_SECONDS) for key, limit in keys]):
+            raise throttled  # a concurrent try took the last one
+        cleaned = super().clean()  # raises invalid_login: the try stays counted
+        for key, _limit in keys:
+            throttle.undo(key)
+        return cleaned
 
 
 class PracticeScopedModelForm(forms.ModelForm):

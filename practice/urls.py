@@ -5,12 +5,11 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from practice import views
-from practice.forms import LoginForm
 
 urlpatterns = [
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", views.practice_settings, name="practice_settings"),
     path("settings/services/new/", views.service_edit, name="service_add"),

@@ -1,11 +1,26 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.shortcuts import redirect, render
 
 from practice import access
 from practice.errors import DomainError
-from practice.forms import ServiceForm
+from practice.forms import LoginForm, ServiceForm
 from practice.models import Role
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login with the throttled e-mail form; a throttled try answers 429."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "throttled"):
+            response.status_code = 429
+        return response
 
 
 def home(request):
