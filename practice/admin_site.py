@@ -1,4 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.shortcuts import render
 
 from practice.models import Membership, Role
 
@@ -20,9 +24,13 @@ class PracticeAdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         # One login page for the whole site; admin access is then decided by has_permission.
+        # Someone logged in who may not use admin is told so (a redirect to the login page,
+        # which sends them on to admin, would loop).
         from django.contrib.auth.views import redirect_to_login
         from django.urls import reverse
 
+        if request.user.is_authenticated:
+            return render(request, "403.html", status=403)
         return redirect_to_login(request.GET.get("next", reverse("admin:index")), login_url=reverse("login"))
 
 
@@ -58,6 +66,38 @@ class PracticeScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(**{self.practice_path: request.practice})
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The admin's practice is set on a new row before validation, so the practice's unique
+        names (service, room, completion type, membership) are checked as form errors."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if request.user.is_superuser or self.practice_path != "practice":
+            return form
+        practice = request.practice
+
+        class PracticeForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if self.instance.practice_id is None:
+                    self.instance.practice = practice
+
+            def _get_validation_exclusions(self):
+                exclusions = super()._get_validation_exclusions()
+                exclusions.discard("practice")
+                return exclusions
+
+        PracticeForm.__name__ = form.__name__
+        return PracticeForm
+
+    def get_changelist_instance(self, request):
+        """A filter the list cannot apply (a year past 9999, a number too big for the column,
+        a word where a number goes) shows the whole list with a message instead of a 500."""
+        try:
+            with transaction.atomic():
+                return super().get_changelist_instance(request)
+        except (ValueError, OverflowError, ValidationError, DatabaseError) as error:
+            messages.warning(request, "That filter could not be applied, so the whole list is shown.")
+            raise IncorrectLookupParameters(error) from error
 
     def get_exclude(self, request, obj=None):
         exclude = list(super().get_exclude(request, obj) or [])
