@@ -39,8 +39,7 @@ def check_twilio_is_complete(app_configs=None, **kwargs):
         missing = [name for name in TWILIO_SETTINGS if name not in present]
         return [checks.Error(
             f"Twilio is set up only in part: {', '.join(missing)} missing.",
-            hint="Set all of TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER, or none "
-                 "(practices can then enter their own under Settings > Text messages).",
+            hint="Set all of TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER, or none.",
             id="practice.E003",
         )]
     return []
