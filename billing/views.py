@@ -16,7 +16,7 @@ from billing import access, invoices, pdf, statements
 from billing.forms import PeriodForm, SearchForm
 from billing.wages import wage_report, wages_total
 from practice import access as practice_access
-from practice import periods
+from practice import audit, periods
 from practice.models import Role
 
 
@@ -54,6 +54,7 @@ def client_account(request, kind, pk):
     if request.membership.role == Role.CLIENT:  # only ever their own account (else 404 above)
         query = request.GET.urlencode()
         return redirect(reverse("billing:my_balance") + (f"?{query}" if query else ""))
+    audit.record(request, audit.AccessKind.CLIENT_ACCOUNT, account.key, f"client account {account.key}")
     return _statement_page(request, account, "billing/client_account.html")
 
 
@@ -63,8 +64,9 @@ def my_balance(request):
     return _statement_page(request, access.own_account(request.membership), "billing/my_balance.html")
 
 
-def _invoice(request, kind, pk):
+def _invoice(request, kind, pk, what="invoice"):
     account = access.client_account_for(request.membership, kind, pk)
+    audit.record(request, audit.AccessKind.INVOICE, account.key, f"{what}, client account {account.key}")
     form = PeriodForm(request.GET, default=periods.this_year(request.practice))
     if not form.is_valid():
         return account, form, None
@@ -87,7 +89,7 @@ def invoice(request, kind, pk):
 
 @practice_access.member_required
 def invoice_pdf(request, kind, pk):
-    account, form, data = _invoice(request, kind, pk)
+    account, form, data = _invoice(request, kind, pk, what="invoice PDF")
     if data is None:
         return _invoice_page(request, account, form, None, status=400)
     response = HttpResponse(pdf.render_invoice(data), content_type="application/pdf")

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from practice.admin_site import PracticeScopedAdmin
 from practice.crypto import SECRET_FIELDS
-from practice.models import Membership, Practice, PractitionerWage, Service, User
+from practice.models import AccessLogEntry, Membership, Practice, PractitionerWage, Service, User
 
 
 @admin.register(Practice)
@@ -64,3 +64,25 @@ class ServiceAdmin(PracticeScopedAdmin):
 class PractitionerWageAdmin(PracticeScopedAdmin):
     list_display = ["practitioner", "service", "wage_kind", "wage_amount"]
     list_select_related = ["practitioner", "service"]
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(PracticeScopedAdmin):
+    """Who viewed which client data: read-only, the admin's own practice only."""
+
+    list_display = ["created_at", "user", "role", "kind", "description", "ip_address"]
+    list_filter = ["kind", "role", "practice"]
+    search_fields = ["user__email", "description", "object_id"]
+    list_select_related = ["user", "practice"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "practice", "user", "role", "kind", "object_id", "description", "ip_address"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -255,3 +255,38 @@ class PractitionerWage(models.Model):
 
     def __str__(self):
         return f"{self.practitioner} · {self.service}: {self.wage_amount} ({self.get_wage_kind_display()})"
+
+
+class AccessKind(models.TextChoices):
+    SESSION = "session", "Session"
+    NOTES = "notes", "Session notes"
+    CLIENT_ACCOUNT = "client_account", "Client account"
+    INVOICE = "invoice", "Invoice"
+    DOCUMENT = "document", "Document"
+    FEED = "feed", "Calendar feed"
+
+
+class AccessLogEntry(models.Model):
+    """Append-only: which team member viewed which client data, when and from where.
+
+    The database refuses UPDATE and DELETE (practice/migrations, trigger
+    ``practice_access_log_append_only``); rows are written by ``practice.audit.record``.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    kind = models.CharField(max_length=20, choices=AccessKind.choices)
+    object_id = models.CharField(max_length=64)
+    description = models.CharField(max_length=200)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "access log entry"
+        verbose_name_plural = "access log"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["practice", "-created_at"], name="access_log_practice_time")]
+
+    def __str__(self):
+        return f"{self.user} viewed {self.description}"

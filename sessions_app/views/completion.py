@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from practice import access as practice_access
+from practice import audit
 from practice.errors import Conflict, DomainError
 from practice.models import TEAM_ROLES
 from sessions_app import access, completion
@@ -67,6 +68,7 @@ def session_save(request, pk):
     """The Save page: one outcome per client participant (a group gets one select each)."""
     session = _load(access.session_for(request.membership, pk))
     practice_access.require(request.membership, TEAM_ROLES)
+    audit.record(request, audit.AccessKind.SESSION, session.pk, f"session {session.pk} (save page)")
     mark_closures([session], request.practice)
     clients = [p for p in session.participants.all() if p.is_client]
     options = option_list(request.practice, request.membership)
@@ -98,6 +100,7 @@ def session_save(request, pk):
 def session_popup(request, pk):
     """The calendar pop-up (loaded by htmx into a modal): the session at a glance and a small Save form."""
     session = _load(access.session_for(request.membership, pk))
+    audit.record(request, audit.AccessKind.SESSION, session.pk, f"session {session.pk} (calendar pop-up)")
     mark_closures([session], request.practice)
     team = request.membership.role in TEAM_ROLES
     participants = list(session.participants.all())

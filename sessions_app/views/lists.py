@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from practice import access as practice_access
+from practice import audit
 from practice.models import Role
 from sessions_app import access, listing
 from sessions_app.closures import mark_closures
@@ -46,6 +47,9 @@ def session_detail(request, pk):
     mark_closures([session], request.practice)
     is_client = request.membership.role == Role.CLIENT
     lines = list(session.session_services.all())
+    # The team's page shows the private note too; one INSERT for both (clients are not logged).
+    audit.record_many(request, [(audit.AccessKind.SESSION, session.pk, f"session {session.pk}"),
+                                (audit.AccessKind.NOTES, session.pk, f"notes of session {session.pk}")])
     context = {
         "session": session,
         "is_client": is_client,
