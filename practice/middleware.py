@@ -1,8 +1,43 @@
+import time
 import zoneinfo
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
 
-from practice.models import Membership
+from practice.models import TEAM_ROLES, Membership
+
+# Session keys: when this login's session began, and the last request seen (epoch seconds).
+STARTED, LAST_SEEN = "signed_in_at", "last_seen_at"
+# Last activity is written at most this often (a session save per request would be wasteful).
+TOUCH_EVERY = 60
+
+
+def _timed_out(request, memberships) -> str | None:
+    """Why the signed-in session has ended (the message to show), or None; records this request.
+
+    Every session ends SESSION_COOKIE_AGE after it began (the cookie's age alone would slide,
+    since the session is saved as it is used); a member of a practice's team (admin, staff,
+    practitioner in any practice) is also signed out after SESSION_IDLE_TIMEOUT_MINUTES without
+    a request. Clients keep only the absolute lifetime.
+    """
+    session, now = request.session, time.time()
+    started, last = session.get(STARTED), session.get(LAST_SEEN)
+    if started is None or last is None:
+        session[STARTED] = session[LAST_SEEN] = now
+        return None
+    if now - started > settings.SESSION_COOKIE_AGE:
+        return "Your session has ended. Log in again."
+    idle = settings.SESSION_IDLE_TIMEOUT_MINUTES
+    if any(m.role in TEAM_ROLES for m in memberships) and now - last > idle * 60:
+        return f"You were signed out after {idle} minutes without activity. Log in again."
+    if now - last >= TOUCH_EVERY:
+        session[LAST_SEEN] = now
+    return None
 
 
 class PracticeMiddleware:
@@ -21,6 +56,14 @@ class PracticeMiddleware:
         user = request.user
         if user.is_authenticated:
             memberships = Membership.objects.active().select_related("practice").filter(user=user).order_by("created_at", "id")
+            ended = _timed_out(request, memberships)
+            if ended:
+                logout(request)
+                timezone.deactivate()
+                messages.info(request, ended)
+                if getattr(request, "htmx", False):
+                    return HttpResponseClientRedirect(resolve_url(settings.LOGIN_URL))
+                return redirect_to_login(request.get_full_path())
             chosen = request.session.get("practice_id")
             membership = None
             if chosen:

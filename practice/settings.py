@@ -234,6 +234,10 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# A signed-in session ends 12 hours after it began, however busy (practice/middleware.py), and a
+# team member's (admin, staff, practitioner) after 30 minutes without a request; clients have no idle limit.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_LIFETIME_HOURS", "12")) * 3600
+SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
