@@ -51,4 +51,5 @@ bench: migrate
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))") ALLOWED_HOSTS=practice.example.com \
-		$(BIN)/python manage.py check --deploy --fail-level WARNING
+		FIELD_ENCRYPTION_KEY=$$($(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
+		EMAIL_HOST=smtp.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING

@@ -11,6 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 import redis
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -228,6 +229,8 @@ def test_production_settings_pass_check_deploy():
         "DEBUG": "0",
         "SECRET_KEY": "a-long-random-production-secret-" + uuid.uuid4().hex + uuid.uuid4().hex,
         "ALLOWED_HOSTS": "practice.example.com",
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "EMAIL_HOST": "smtp.example.com",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
