@@ -21,6 +21,10 @@ class InviteMethod(models.TextChoices):
 
 
 class ContactQuerySet(models.QuerySet):
+    def current(self):
+        """The contacts not archived: those the list and the search offer."""
+        return self.filter(is_archived=False)
+
     def search(self, text):
         text = (text or "").strip()
         if not text:
@@ -42,6 +46,9 @@ class Contact(models.Model):
     phone = models.CharField(max_length=20, blank=True, validators=[validate_e164])
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     invite_method = models.CharField(max_length=10, choices=InviteMethod.choices, default=InviteMethod.EMAIL)
+    is_archived = models.BooleanField(
+        default=False, help_text="Kept for the account's ledger lines, but left out of the contact list and search.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

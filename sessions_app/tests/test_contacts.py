@@ -77,3 +77,41 @@ def test_delete_contact(login, world):
     client = login(world.home.practitioner)
     assert client.post(reverse("sessions_app:contact_delete", args=[world.home.contact.pk])).status_code == 302
     assert not Contact.objects.filter(pk=world.home.contact.pk).exists()
+
+
+def _charge_for(contact):
+    from billing.models import EntryKind, LedgerEntry
+
+    return LedgerEntry.objects.create(practice=contact.practice, kind=EntryKind.CHARGE, amount="120.00", currency="USD",
+                                      label="Therapy", contact=contact, client_name=contact.name)
+
+
+def test_deleting_a_contact_with_ledger_lines_explains_and_offers_to_archive(login, world):
+    contact = world.home.contact
+    _charge_for(contact)
+    client = login(world.home.practitioner)
+    url = reverse("sessions_app:contact_delete", args=[contact.pk])
+    response = client.post(url)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "cannot be deleted" in page and "Archive instead" in page
+    assert Contact.objects.filter(pk=contact.pk, is_archived=False).exists()
+
+    response = client.post(url, {"action": "archive"}, follow=True)
+    assert response.redirect_chain == [(reverse("sessions_app:contacts"), 302)]
+    assert "archived" in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.is_archived
+    assert "Home Contact" not in client.get(reverse("sessions_app:contacts")).content.decode()
+    assert "Home Contact" not in client.get(reverse("sessions_app:contact_search"), {"q": "Home"}).content.decode()
+    assert "Home Contact" in client.get(reverse("sessions_app:contacts"), {"archived": "1"}).content.decode()
+
+    assert client.post(url, {"action": "restore"}, follow=True).status_code == 200
+    assert "Home Contact" in client.get(reverse("sessions_app:contacts")).content.decode()
+
+
+def test_archiving_is_only_for_contacts_one_may_see(login, world):
+    client = login(world.home.practitioner)
+    url = reverse("sessions_app:contact_delete", args=[world.outsider.contact.pk])
+    assert client.post(url, {"action": "archive"}).status_code == 404
+    assert not Contact.objects.get(pk=world.outsider.contact.pk).is_archived
