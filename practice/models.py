@@ -129,8 +129,9 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     is_active = models.BooleanField(default=True)
     can_override_cost = models.BooleanField(default=False, help_text="May save sessions with a cost over-ride.")
-    feed_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False,
-                                  help_text="Secret in the practitioner's private calendar feed URL.")
+    feed_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False,
+                                       help_text="SHA-256 of the secret in the practitioner's private calendar feed "
+                                                 "URL (the token itself is shown once, never stored).")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()

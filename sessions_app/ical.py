@@ -7,6 +7,7 @@ client initials only: no notes, e-mails, phones or full names.
 The ``icalendar`` package writes the text: it escapes TEXT values and folds
 lines at 75 octets, on character boundaries. This module decides what goes in.
 """
+import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -36,26 +37,40 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def ensure_feed_token(membership) -> str:
-    """Give ``membership`` a feed token if it has none yet, and return its token.
+def hash_feed_token(token: str) -> str:
+    """What is stored for a token: its SHA-256, hex. The token has 256 random bits, so no salt or
+    slow hash is needed; a leaked database row does not give the feed URL."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
-    The update is conditional, so two first visits at once agree on one token.
+
+def has_feed_token(membership) -> bool:
+    return bool(membership.feed_token_hash)
+
+
+def ensure_feed_token(membership):
+    """Give ``membership`` a feed token if it has none yet and return it; ``None`` if it has one.
+
+    Only the hash is stored, so an existing token cannot be shown again (make a new one with
+    ``reset_feed_token``). The update is conditional, so of two first visits at once only one
+    gets a token: the other answers ``None`` like any later visit.
     """
-    if membership.feed_token:
-        return membership.feed_token
-    Membership.objects.filter(Q(feed_token__isnull=True) | Q(feed_token=""), pk=membership.pk).update(
-        feed_token=new_feed_token()
+    if membership.feed_token_hash:
+        return None
+    token = new_feed_token()
+    made = Membership.objects.filter(Q(feed_token_hash__isnull=True) | Q(feed_token_hash=""), pk=membership.pk).update(
+        feed_token_hash=hash_feed_token(token)
     )
-    membership.feed_token = Membership.objects.values_list("feed_token", flat=True).get(pk=membership.pk)
-    return membership.feed_token
+    membership.feed_token_hash = Membership.objects.values_list("feed_token_hash", flat=True).get(pk=membership.pk)
+    return token if made else None
 
 
 def reset_feed_token(membership) -> str:
-    """Replace the token: the old feed URL stops working at once."""
+    """Replace the token and return the new one: the old feed URL stops working at once."""
+    token = new_feed_token()
     with transaction.atomic():
-        membership.feed_token = new_feed_token()
-        membership.save(update_fields=["feed_token"])
-    return membership.feed_token
+        membership.feed_token_hash = hash_feed_token(token)
+        membership.save(update_fields=["feed_token_hash"])
+    return token
 
 
 def membership_for_feed_token(token):
@@ -66,7 +81,7 @@ def membership_for_feed_token(token):
     return (
         Membership.objects.active()
         .select_related("practice", "user")
-        .filter(feed_token=token, role__in=FEED_ROLES, user__is_active=True)
+        .filter(feed_token_hash=hash_feed_token(token), role__in=FEED_ROLES, user__is_active=True)
         .first()
     )
 

@@ -33,8 +33,22 @@ def membership(user, practice):
     return Membership.objects.get(user=user, practice=practice)
 
 
+def feed_token(user, practice):
+    """A working feed token. Only its hash is stored, so for a member who has one already a new one is made."""
+    member = membership(user, practice)
+    return ical.ensure_feed_token(member) or ical.reset_feed_token(member)
+
+
 def feed_url(user, practice):
-    return reverse("sessions_app:calendar_feed", args=[ical.ensure_feed_token(membership(user, practice))])
+    return reverse("sessions_app:calendar_feed", args=[feed_token(user, practice)])
+
+
+def shown_feed_url(response):
+    """The feed URL a settings page shows, or None."""
+    import re
+
+    found = re.search(r'value="http://testserver(/feeds/[^"]+\.ics)"', response.content.decode())
+    return found and found.group(1)
 
 
 def fetch(user, practice):
@@ -437,23 +451,24 @@ def test_initials(name, expected):
 
 def test_feed_settings_creates_a_token_once_and_shows_the_url(login, world):
     client = login(world.home.practitioner)
-    assert membership(world.home.practitioner, world.home.practice).feed_token is None
+    assert membership(world.home.practitioner, world.home.practice).feed_token_hash is None
 
     response = client.get(reverse("sessions_app:feed_settings"))
 
     assert response.status_code == 200
-    token = membership(world.home.practitioner, world.home.practice).feed_token
+    token = shown_feed_url(response).removeprefix("/feeds/").removesuffix(".ics")
     assert token and len(token) >= 43
+    assert membership(world.home.practitioner, world.home.practice).feed_token_hash == ical.hash_feed_token(token)
     assert f"http://testserver/feeds/{token}.ics" in response.content.decode()
     assert reverse("sessions_app:feed_reset") in response.content.decode()
     client.get(reverse("sessions_app:feed_settings"))
-    assert membership(world.home.practitioner, world.home.practice).feed_token == token
+    assert membership(world.home.practitioner, world.home.practice).feed_token_hash == ical.hash_feed_token(token)
 
 
 def test_admin_may_have_a_feed(login, world):
     response = login(world.home.admin).get(reverse("sessions_app:feed_settings"))
     assert response.status_code == 200
-    assert membership(world.home.admin, world.home.practice).feed_token
+    assert membership(world.home.admin, world.home.practice).feed_token_hash
 
 
 @pytest.mark.parametrize("role", ["client", "staff"])
@@ -461,7 +476,7 @@ def test_client_and_staff_may_not_have_a_feed(login, world, role):
     client = login(world.home.member(role))
     assert client.get(reverse("sessions_app:feed_settings")).status_code == 403
     assert client.post(reverse("sessions_app:feed_reset")).status_code == 403
-    assert membership(world.home.member(role), world.home.practice).feed_token is None
+    assert membership(world.home.member(role), world.home.practice).feed_token_hash is None
 
 
 def test_feed_settings_needs_a_login(client):
@@ -478,7 +493,7 @@ def test_reset_replaces_the_token_and_the_old_url_stops_working(login, world):
 
     assert response.redirect_chain == [(reverse("sessions_app:feed_settings"), 302)]
     assert "The old link no longer works" in response.content.decode()
-    new_url = feed_url(world.home.practitioner, world.home.practice)
+    new_url = shown_feed_url(response)
     assert new_url != old_url
     assert Client().get(old_url).status_code == 404
     assert Client().get(new_url).status_code == 200
@@ -486,13 +501,13 @@ def test_reset_replaces_the_token_and_the_old_url_stops_working(login, world):
 
 
 def test_reset_is_post_only_and_csrf_protected(world):
-    token = ical.ensure_feed_token(membership(world.home.practitioner, world.home.practice))
+    token = feed_token(world.home.practitioner, world.home.practice)
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.home.practitioner)
 
     assert client.get(reverse("sessions_app:feed_reset")).status_code == 405
     assert client.post(reverse("sessions_app:feed_reset")).status_code == 403
-    assert membership(world.home.practitioner, world.home.practice).feed_token == token
+    assert membership(world.home.practitioner, world.home.practice).feed_token_hash == ical.hash_feed_token(token)
 
 
 def test_unknown_token_answers_404(world):
@@ -520,10 +535,10 @@ def test_reset_feed_token_function():
     user = UserFactory()
     member = MembershipFactory(user=user)
     first = ical.ensure_feed_token(member)
-    assert ical.ensure_feed_token(member) == first
+    assert first and ical.ensure_feed_token(member) is None  # made once, then never shown again
     second = ical.reset_feed_token(member)
     assert second != first
-    assert Membership.objects.get(pk=member.pk).feed_token == second
+    assert Membership.objects.get(pk=member.pk).feed_token_hash == ical.hash_feed_token(second)
     assert ical.new_feed_token() != ical.new_feed_token()
 
 

@@ -11,19 +11,29 @@ from sessions_app import ical
 feed_roles_required = practice_access.role_required(*ical.FEED_ROLES)
 
 
+SHOWN_TOKEN = "feed_token_to_show"
+
+
+def _links(request, token):
+    feed_url = request.build_absolute_uri(reverse("sessions_app:calendar_feed", args=[token]))
+    return {"feed_url": feed_url, "webcal_url": "webcal://" + feed_url.split("://", 1)[1]}
+
+
 @feed_roles_required
 @require_safe
 def feed_settings(request):
-    token = ical.ensure_feed_token(request.membership)
-    feed_url = request.build_absolute_uri(reverse("sessions_app:calendar_feed", args=[token]))
-    webcal_url = "webcal://" + feed_url.split("://", 1)[1]
-    return render(request, "sessions_app/feed_settings.html", {"feed_url": feed_url, "webcal_url": webcal_url})
+    """The feed link is shown once: on the first visit (when it is made) or right after a new one is
+    made (handed over in the session for this one page view). Only its hash is stored, so later
+    visits offer to make a new link instead."""
+    token = request.session.pop(SHOWN_TOKEN, None) or ical.ensure_feed_token(request.membership)
+    context = _links(request, token) if token else {"feed_url": None}
+    return render(request, "sessions_app/feed_settings.html", context)
 
 
 @feed_roles_required
 @require_POST
 def feed_reset(request):
-    ical.reset_feed_token(request.membership)
+    request.session[SHOWN_TOKEN] = ical.reset_feed_token(request.membership)
     messages.success(
         request, "Your calendar feed has a new link. The old link no longer works: subscribe again with the new one."
     )
