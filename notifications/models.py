@@ -12,6 +12,7 @@ class NotificationKind(models.TextChoices):
     REMINDER = "reminder", "Reminder"
     NOTICE = "notice", "Notice"
     PAYMENT_RECEIVED = "payment_received", "Payment received"
+    PASSWORD_RESET = "password_reset", "Password reset"
 
 
 class Channel(models.TextChoices):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/reset/", include("notifications.account_urls")),
     path("settings/", views.practice_settings, name="practice_settings"),
     path("settings/services/new/", views.service_edit, name="service_add"),
     path("settings/services/<int:pk>/", views.service_edit, name="service_edit"),
