@@ -1,5 +1,6 @@
 """The ways a message leaves: e-mail through Django's backend, texts through Twilio."""
 import logging
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -14,32 +15,66 @@ log = logging.getLogger(__name__)
 TWILIO_TIMEOUT = 30
 
 
-def sms_configured() -> bool:
-    """Whether text messages can be sent (Twilio credentials and a sender number are set)."""
-    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM_NUMBER)
+class TwilioCredentials(NamedTuple):
+    account_sid: str
+    auth_token: str
+    from_number: str
+
+
+def _environment_credentials() -> TwilioCredentials | None:
+    if settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM_NUMBER:
+        return TwilioCredentials(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_FROM_NUMBER)
+    return None
+
+
+def practice_has_own_twilio(practice) -> bool:
+    return bool(practice is not None and practice.twilio_account_sid and practice.twilio_auth_token
+                and practice.twilio_from_number)
+
+
+def twilio_credentials(practice=None) -> TwilioCredentials | None:
+    """The Twilio account a practice's texts go out through: its own when all three parts are
+    saved, else the environment's (TWILIO_*) when all three are set, else None."""
+    if practice_has_own_twilio(practice):
+        return TwilioCredentials(practice.twilio_account_sid, practice.twilio_auth_token, practice.twilio_from_number)
+    return _environment_credentials()
+
+
+def sms_configured(practice=None) -> bool:
+    """Whether text messages can be sent for the practice (its own Twilio account, or the environment's)."""
+    return twilio_credentials(practice) is not None
+
+
+def status_callback_url(practice) -> str:
+    """Where Twilio reports a text's delivery: the practice's own callback URL (checked with the
+    token its texts were sent with), or the environment's for a message with no practice."""
+    if practice is None:
+        return settings.SITE_URL + reverse("notifications:twilio_status")
+    return settings.SITE_URL + reverse("notifications:twilio_status_practice", args=[practice.slug])
 
 
 class Twilio:
-    """The Twilio Messages API through the official SDK.
+    """The Twilio Messages API through the official SDK, with one account's credentials.
 
     The Messages API takes no idempotency key (twilio-python 9.13's ``messages.create`` has no
     such parameter; only some newer APIs, e.g. Voice v3 transcriptions, take ``Idempotency-Key``),
     so a text whose send was cut off after Twilio accepted it can go out twice.
     """
 
-    def __init__(self):
+    def __init__(self, credentials: TwilioCredentials):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN,
+        self.credentials = credentials
+        self.client = Client(credentials.account_sid, credentials.auth_token,
                              http_client=TwilioHttpClient(timeout=TWILIO_TIMEOUT))
         if settings.TWILIO_API_BASE:  # a loopback stub in tests and benchmarks
             self.client.api.base_url = settings.TWILIO_API_BASE
 
     def send(self, notification) -> str:
         message = self.client.messages.create(
-            to=notification.to_address, from_=settings.TWILIO_FROM_NUMBER, body=notification.body_text,
-            status_callback=settings.SITE_URL + reverse("notifications:twilio_status"),
+            to=notification.to_address, from_=self.credentials.from_number, body=notification.body_text,
+            status_callback=status_callback_url(notification.practice),
         )
         return message.sid
 
@@ -57,12 +92,14 @@ class SmsNotConfigured(NotConfigured):
     """A text message when Twilio is not set up (outside development)."""
 
 
-def sms_sender():
-    if sms_configured():
-        return Twilio()
+def sms_sender(practice=None):
+    credentials = twilio_credentials(practice)
+    if credentials is not None:
+        return Twilio(credentials)
     if settings.DEBUG:
         return ConsoleSms()
-    raise SmsNotConfigured("Text messages are not set up: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER are missing.")
+    raise SmsNotConfigured("Text messages are not set up: the practice has no Twilio account saved and "
+                           "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER are missing.")
 
 
 class Senders:
@@ -76,7 +113,7 @@ class Senders:
 
     def __init__(self):
         self._mail = None
-        self._twilio = None
+        self._twilio = {}  # credentials -> client: one per Twilio account, reused across messages
 
     def mail(self):
         if self._mail is None:
@@ -85,10 +122,13 @@ class Senders:
             self._mail = connection
         return self._mail
 
-    def twilio(self):
-        if self._twilio is None:
-            self._twilio = sms_sender()
-        return self._twilio
+    def twilio(self, practice=None):
+        credentials = twilio_credentials(practice)
+        if credentials is None:
+            return sms_sender(practice)  # the console in development; refused otherwise
+        if credentials not in self._twilio:
+            self._twilio[credentials] = Twilio(credentials)
+        return self._twilio[credentials]
 
     def close(self):
         if self._mail is not None:
@@ -123,5 +163,5 @@ def send_email(notification, senders: Senders) -> str:
 def send(notification, senders: Senders) -> str:
     """Send through the message's channel; return the provider's id for it."""
     if notification.channel == Channel.SMS:
-        return senders.twilio().send(notification)
+        return senders.twilio(notification.practice).send(notification)
     return send_email(notification, senders)

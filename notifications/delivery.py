@@ -61,7 +61,7 @@ def _claim(notification_id, now, reclaim):
     """Step 1: (the claimed row, None), or (None, what happened instead), or (None, None) when nothing is due."""
     due = Q(state=State.PENDING, due_at__lte=now)
     with transaction.atomic():
-        rows = Notification.objects.select_for_update(skip_locked=True, of=("self",)).select_related("session", "participant")
+        rows = Notification.objects.select_for_update(skip_locked=True, of=("self",)).select_related("session", "participant", "practice")
         if notification_id is not None:
             notification = rows.filter(due | _lease_ran_out(now), pk=notification_id).first()
         else:  # a row whose worker died mid-send (its lease ran out) first, then the next due one

@@ -6,4 +6,5 @@ app_name = "notifications"
 
 urlpatterns = [
     path("twilio/status/", views.twilio_status, name="twilio_status"),
+    path("twilio/status/<slug:slug>/", views.twilio_status_practice, name="twilio_status_practice"),
 ]

@@ -69,4 +69,4 @@ class EncryptedTextField(models.TextField):
 
 
 # The Practice fields that hold secrets: left out of every admin form, shown only masked.
-SECRET_FIELDS = ["stripe_secret_key", "stripe_webhook_secret"]
+SECRET_FIELDS = ["stripe_secret_key", "stripe_webhook_secret", "twilio_auth_token"]

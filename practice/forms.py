@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from practice import throttle
+from practice import phones, throttle
 from practice.models import Service
 
 LOGIN_WINDOW_SECONDS = 15 * 60
@@ -94,4 +94,37 @@ class ServiceForm(PracticeScopedModelForm):
             self.add_error("in_person", "Choose at least one delivery method.")
         if cleaned.get("wage_kind") == "percent" and (cleaned.get("wage_amount") or 0) > 100:
             self.add_error("wage_amount", "A percentage wage cannot be more than 100.")
+        return cleaned
+
+
+class TextSettingsForm(forms.Form):
+    """A practice's own Twilio account for text messages. The auth token is never shown back:
+    empty keeps the saved one."""
+
+    twilio_account_sid = forms.RegexField(
+        label="Account SID", regex=r"^(AC[0-9a-fA-F]{32})?$", required=False,
+        error_messages={"invalid": "An Account SID is AC followed by 32 hexadecimal digits."})
+    twilio_auth_token = forms.RegexField(
+        label="Auth token", regex=r"^([0-9a-fA-F]{32})?$", required=False, widget=forms.PasswordInput(render_value=False),
+        error_messages={"invalid": "An auth token is 32 hexadecimal digits."}, help_text="Leave empty to keep the saved token.")
+    twilio_from_number = forms.CharField(label="Sender number", required=False, max_length=32,
+                                         help_text="The Twilio number texts come from, e.g. +1 212 555 0142.")
+    clear_credentials = forms.BooleanField(label="Remove the saved credentials", required=False)
+
+    def __init__(self, *args, practice, **kwargs):
+        self.practice = practice
+        super().__init__(*args, **kwargs)
+
+    def clean_twilio_from_number(self):
+        return phones.to_e164(self.cleaned_data["twilio_from_number"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("clear_credentials") or self.errors:
+            return cleaned
+        token = cleaned.get("twilio_auth_token") or self.practice.twilio_auth_token
+        parts = [cleaned.get("twilio_account_sid"), token, cleaned.get("twilio_from_number")]
+        if any(parts) and not all(parts):
+            raise ValidationError("Enter all three (Account SID, auth token and sender number), or none to use the "
+                                  "server's Twilio account.")
         return cleaned

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from practice.crypto import EncryptedTextField
+from practice.phones import validate_e164
 from practice.timezones import validate_time_zone
 
 
@@ -34,6 +35,12 @@ class Practice(models.Model):
     stripe_secret_key = EncryptedTextField(blank=True)
     stripe_publishable_key = models.CharField(max_length=200, blank=True)
     stripe_webhook_secret = EncryptedTextField(blank=True)
+    # Twilio: the practice's own account for text messages (all three, or the TWILIO_* environment's).
+    # The auth token is encrypted at rest and never shown back in full.
+    twilio_account_sid = models.CharField(max_length=34, blank=True, validators=[
+        RegexValidator(r"^AC[0-9a-fA-F]{32}$", "A Twilio Account SID is AC and 32 hex digits.")])
+    twilio_auth_token = EncryptedTextField(blank=True)
+    twilio_from_number = models.CharField(max_length=20, blank=True, validators=[validate_e164])
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/reset/", include("notifications.account_urls")),
     path("settings/", views.practice_settings, name="practice_settings"),
+    path("settings/texts/", views.text_settings, name="text_settings"),
     path("settings/services/new/", views.service_edit, name="service_add"),
     path("settings/services/<int:pk>/", views.service_edit, name="service_edit"),
     path("settings/rooms/", include("sessions_app.room_urls")),

@@ -171,8 +171,9 @@ class ParticipantForm(InviteFieldsMixin, forms.Form):
     payment_amount = forms.DecimalField(label="Payment Required ($)", max_digits=10, decimal_places=2, required=False,
                                         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}))
 
-    def __init__(self, *args, contacts, payment_services=None, **kwargs):
+    def __init__(self, *args, contacts, payment_services=None, practice=None, **kwargs):
         self.contacts = contacts
+        self.practice = practice  # whose Twilio account texts would go out through
         super().__init__(*args, **kwargs)
         self.payments_enabled = payment_services is not None
         if self.payments_enabled:
@@ -200,7 +201,7 @@ class ParticipantForm(InviteFieldsMixin, forms.Form):
                 self.add_error("payment_amount", "The payment must be more than 0.")
         else:
             cleaned["payment_service"], cleaned["payment_amount"] = None, None
-        if cleaned.get("invite_method") == InviteMethod.TEXT and not channels.sms_configured():
+        if cleaned.get("invite_method") == InviteMethod.TEXT and not channels.sms_configured(self.practice):
             self.add_error("invite_method", "Text messages are not set up for this practice yet. Choose an e-mail "
                                             "invitation, or “System should not send invite”.")
         return cleaned

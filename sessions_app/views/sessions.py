@@ -25,7 +25,8 @@ def _forms(request, *, session=None, initial=None, participants=None, services=N
     payment_services = payable if request.practice.stripe_ready else None
     session_form = SessionForm(data, request=request, session=session, initial=initial)
     participant_formset = ParticipantFormSet(data, prefix="participants", initial=participants,
-                                             form_kwargs={"contacts": contacts, "payment_services": payment_services})
+                                             form_kwargs={"contacts": contacts, "payment_services": payment_services,
+                                                          "practice": request.practice})
     # The services read the other two: a session with a client needs one (not an orientation).
     service_formset = ServiceFormSet(data, prefix="services", initial=services, form_kwargs={"practice": request.practice},
                                      session_form=session_form, participants=participant_formset)

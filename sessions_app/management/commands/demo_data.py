@@ -78,7 +78,7 @@ class Command(BaseCommand):
 
         # Without Twilio a text would only be written to the worker's log (or refused), yet read
         # "Invite sent": the demo's phone-only contacts then get no invite, and the command says so.
-        texts = channels.sms_configured()
+        texts = channels.sms_configured(practice)
         if not texts:
             self.stdout.write("Text messages are not set up (TWILIO_*): the demo's phone-only contacts get no invite "
                               "(“System should not send invite”) instead of a text that would not leave.")
