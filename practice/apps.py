@@ -7,7 +7,12 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from practice import checks  # noqa: F401  (registers the deploy checks)
+        from practice.middleware import stamp_login
+
+        user_logged_in.connect(stamp_login, dispatch_uid="practice_session_began")
 
 
 class PracticeAdminConfig(AdminConfig):

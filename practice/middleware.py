@@ -17,6 +17,13 @@ STARTED, LAST_SEEN = "signed_in_at", "last_seen_at"
 TOUCH_EVERY = 60
 
 
+def stamp_login(sender, request, user, **kwargs):
+    """On log-in (user_logged_in), record when this session began: the log-in saves the session
+    anyway, so the first page after it need not write it again."""
+    if request is not None and hasattr(request, "session"):
+        request.session[STARTED] = request.session[LAST_SEEN] = time.time()
+
+
 def _timed_out(request, memberships) -> str | None:
     """Why the signed-in session has ended (the message to show), or None; records this request.
 
