@@ -13,6 +13,7 @@ from billing import access, payments
 from billing.forms import RefundForm, StripeSettingsForm, mask
 from practice import access as practice_access
 from practice.errors import DomainError
+from practice.headers import STRIPE_CHECKOUT, content_security_policy, no_store
 from practice.models import Practice
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ def _nothing_due(request, participant=None):
     return render(request, "billing/payments/pay.html", {"participant": participant, "removed": participant is None})
 
 
+@no_store
+@content_security_policy(form_action=f"'self' {STRIPE_CHECKOUT}")
 def pay(request, token):
     if payments.participant_id_for_token(token) is None:
         raise Http404
@@ -43,6 +46,7 @@ def pay(request, token):
                                                         "payment": payments.request_of(participant)})
 
 
+@no_store
 def pay_done(request, token):
     if payments.participant_id_for_token(token) is None:
         raise Http404
