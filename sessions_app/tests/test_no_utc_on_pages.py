@@ -149,10 +149,13 @@ ARGS = {
     "billing:invoice": lambda s: [(("u", s.world.home.client.pk), PERIOD), (("c", s.world.home.contact.pk), PERIOD)],
     "billing:invoice_pdf": lambda s: [(("u", s.world.home.client.pk), PERIOD)],
     "billing:wages": lambda s: NO_ARGS + [((), PERIOD)],
+    # A link that does not work shows the "ask for a new one" page.
+    "password_reset_confirm": lambda s: [(("MQ", "set-password"), {})],
     "billing:my_balance": lambda s: NO_ARGS + [((), PERIOD)],
     "billing:pay": lambda s: [((s.pay_token,), {})],
     "billing:pay_done": lambda s: [((s.pay_token,), {})],
     "billing:stripe_webhook": lambda s: [((s.world.home.practice.slug,), {})],
+    "notifications:twilio_status_practice": lambda s: [((s.world.home.practice.slug,), {})],
     "billing:refund": lambda s: [((s.payment.pk,), {})],
 }
 # Pages not fetched here, and why.
