@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("billing", "0003_payment_refund_stripeevent"),
+BEFORE = [("practice", "0004_practice_stripe_account_id_and_more"), ("billing", "0003_payment_refund_stripeevent"),
           ("sessions_app", "0005_participant_paid_amount_participant_payment_amount_and_more"),
           ("notifications", "0001_initial")]
 AFTER = [("billing", "0004_payment_request"), ("sessions_app", "0006_payment_fields_moved_to_billing"),
@@ -22,8 +22,14 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture
+def back_to_the_latest_schema_afterwards():
+    yield
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_payment_terms_and_pending_invites_survive_the_move():
+def test_payment_terms_and_pending_invites_survive_the_move(back_to_the_latest_schema_afterwards):
     old = migrate(BEFORE)
     Practice, User = old.get_model("practice", "Practice"), old.get_model("practice", "User")
     Service, Session = old.get_model("practice", "Service"), old.get_model("sessions_app", "Session")
@@ -64,4 +70,3 @@ def test_payment_terms_and_pending_invites_survive_the_move():
     Participant = back.get_model("sessions_app", "Participant")
     assert Participant.objects.get(pk=ids["part"]).refunded_amount == Decimal("20.00")
     assert Participant.objects.get(pk=ids["free"]).payment_state == "not_required"
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
