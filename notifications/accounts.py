@@ -7,7 +7,6 @@ or not) and per client address; a throttled request, an unknown e-mail and a use
 practice all get the same "check your e-mail" page and nothing is written. The link expires
 after ``PASSWORD_RESET_TIMEOUT`` and is single-use (Django's token includes the password hash).
 """
-import hashlib
 import logging
 import secrets
 import zoneinfo
@@ -33,9 +32,8 @@ TEMPLATES = "notifications"
 
 
 def reset_throttle_keys(email: str, address: str) -> list[tuple[str, int]]:
-    """(counter key, limit) of a reset request: the account (e-mail, any case, hashed) and the address."""
-    account = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    return [(f"reset:account:{account}", RESET_MAX_PER_ACCOUNT), (f"reset:addr:{address}", RESET_MAX_PER_ADDRESS)]
+    """(counter key, limit) of a reset request: the account and the address."""
+    return throttle.person_keys("reset", email, address, per_account=RESET_MAX_PER_ACCOUNT, per_address=RESET_MAX_PER_ADDRESS)
 
 
 def allowed(email: str, request) -> bool:

@@ -1,4 +1,3 @@
-import hashlib
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -14,10 +13,8 @@ LOGIN_THROTTLED = "Too many tries. Wait 15 minutes and try again."
 
 
 def login_throttle_keys(email: str, address: str) -> list[tuple[str, int]]:
-    """(counter key, limit) of a login try: the account (e-mail, any case; hashed, no address in
-    Redis) and the address. An unknown e-mail is counted exactly like a known one."""
-    account = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    return [(f"login:account:{account}", LOGIN_MAX_PER_ACCOUNT), (f"login:addr:{address}", LOGIN_MAX_PER_ADDRESS)]
+    """(counter key, limit) of a login try: the account and the address."""
+    return throttle.person_keys("login", email, address, per_account=LOGIN_MAX_PER_ACCOUNT, per_address=LOGIN_MAX_PER_ADDRESS)
 
 
 class LoginForm(AuthenticationForm):

@@ -4,6 +4,7 @@ Used by every anonymous entry point that can be guessed at: ``/join/`` (access
 codes), login and password reset. Counters live in the cache with a fixed window
 that starts at the first try (Redis INCR keeps the key's expiry).
 """
+import hashlib
 import ipaddress
 
 from django.conf import settings
@@ -32,6 +33,13 @@ def client_address(request) -> str:
     if len(entries) < proxies or not all(_is_address(entry) for entry in entries[-proxies:]):
         return remote
     return entries[-proxies]
+
+
+def person_keys(scope: str, email: str, address: str, *, per_account: int, per_address: int) -> list[tuple[str, int]]:
+    """(counter key, limit) for one try by an e-mail from an address: the account (the e-mail in any
+    case, hashed, so Redis holds no address book) and the address. An unknown e-mail counts like a known one."""
+    account = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return [(f"{scope}:account:{account}", per_account), (f"{scope}:addr:{address}", per_address)]
 
 
 def count(key: str) -> int:
