@@ -13,6 +13,9 @@ class NotificationKind(models.TextChoices):
     NOTICE = "notice", "Notice"
     PAYMENT_RECEIVED = "payment_received", "Payment received"
     PASSWORD_RESET = "password_reset", "Password reset"
+    PORTAL_INVITE = "portal_invite", "Client portal invitation"
+    BOOKING_REQUEST = "booking_request", "Session request"
+    BOOKING_DECLINED = "booking_declined", "Request declined"
 
 
 class Channel(models.TextChoices):

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -41,6 +41,25 @@ class Practice(models.Model):
         RegexValidator(r"^AC[0-9a-fA-F]{32}$", "A Twilio Account SID is AC and 32 hex digits.")])
     twilio_auth_token = EncryptedTextField(blank=True)
     twilio_from_number = models.CharField(max_length=20, blank=True, validators=[validate_e164])
+    # Client portal booking (sessions_app/availability.py reads these).
+    booking_min_notice_hours = models.PositiveIntegerField(
+        "Minimum notice (hours)", default=24, validators=[MaxValueValidator(24 * 90)],
+        help_text="Clients cannot book a session that starts sooner than this.")
+    booking_horizon_days = models.PositiveIntegerField(
+        "Book up to (days ahead)", default=60, validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text="How far ahead clients may book.")
+    booking_buffer_before_minutes = models.PositiveIntegerField(
+        "Buffer before a session (minutes)", default=0, validators=[MaxValueValidator(240)],
+        help_text="Kept free before every session: no booking may end inside it.")
+    booking_buffer_after_minutes = models.PositiveIntegerField(
+        "Buffer after a session (minutes)", default=0, validators=[MaxValueValidator(240)],
+        help_text="Kept free after every session: no booking may start inside it.")
+    booking_slot_step_minutes = models.PositiveIntegerField(
+        "Start times every", default=30, choices=[(m, f"{m} minutes") for m in (5, 10, 15, 20, 30, 60)],
+        help_text="Offered start times, counted from the start of each range of weekly hours.")
+    booking_requires_confirmation = models.BooleanField(
+        "Practitioner confirms requests", default=True,
+        help_text="Portal bookings are requests until the practitioner confirms them (the slot is held meanwhile).")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
@@ -136,6 +155,8 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     is_active = models.BooleanField(default=True)
     can_override_cost = models.BooleanField(default=False, help_text="May save sessions with a cost over-ride.")
+    # A client's latest client portal invitation; a new one (or revoking) voids the links sent before.
+    invited_at = models.DateTimeField(null=True, blank=True, editable=False)
     feed_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False,
                                        help_text="SHA-256 of the secret in the practitioner's private calendar feed "
                                                  "URL (the token itself is shown once, never stored).")
@@ -190,6 +211,9 @@ class Service(models.Model):
     video = models.BooleanField("Secure video", default=True)
     phone = models.BooleanField("Phone", default=False)
     bookable_online = models.BooleanField(default=False, help_text="Clients may book it from the portal.")
+    practitioners = models.ManyToManyField(
+        "User", blank=True, related_name="offered_services", verbose_name="Offered by",
+        help_text="The practitioners clients may book this service with in the portal.")
     wage_kind = models.CharField(max_length=10, choices=WageKind.choices, default=WageKind.PERCENT)
     wage_amount = models.DecimalField(
         "Practitioner wage", max_digits=10, decimal_places=2, default=Decimal("60"),
@@ -298,3 +322,95 @@ class AccessLogEntry(models.Model):
 
     def __str__(self):
         return f"{self.user} viewed {self.description}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class WeeklyHours(models.Model):
+    """One range of a practitioner's published weekly hours: a weekday and two wall times in the
+    practitioner's zone, optionally for a date range only. A day may have several ranges."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    practitioner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="weekly_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField("From")
+    end_time = models.TimeField("To")
+    valid_from = models.DateField("Starting", null=True, blank=True)
+    valid_until = models.DateField("Until", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "weekly hours"
+        verbose_name_plural = "weekly hours"
+        ordering = ["weekday", "start_time"]
+        indexes = [models.Index(fields=["practitioner", "weekday"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_time__gt=models.F("start_time")), name="weekly_hours_end_after_start"),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weekly_hours_weekday"),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True) | models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="weekly_hours_dates_in_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    def applies_on(self, day) -> bool:
+        return (day.weekday() == self.weekday and (self.valid_from is None or day >= self.valid_from)
+                and (self.valid_until is None or day <= self.valid_until))
+
+
+class DayOff(models.Model):
+    """Days (in the practitioner's zone) on which their weekly hours offer nothing."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    practitioner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="days_off")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    note = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = "day off"
+        verbose_name_plural = "days off"
+        ordering = ["first_day"]
+        constraints = [models.CheckConstraint(condition=models.Q(last_day__gte=models.F("first_day")), name="day_off_dates_in_order")]
+
+    def __str__(self):
+        return f"{self.first_day}–{self.last_day} {self.note}".strip()
+
+
+class QuestionKind(models.TextChoices):
+    SHORT_TEXT = "short_text", "Short text"
+    LONG_TEXT = "long_text", "Long text"
+    CHOICE = "choice", "Choice"
+    YES_NO = "yes_no", "Yes / no"
+
+
+class BookingQuestion(models.Model):
+    """A question of a service's Booking Page Form, answered by the client when booking online."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="booking_questions")
+    label = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=QuestionKind.choices, default=QuestionKind.SHORT_TEXT)
+    choices = models.TextField(blank=True, help_text="For a choice: one option per line.")
+    required = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def options(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]

@@ -77,6 +77,18 @@ class SessionStatus(models.TextChoices):
     CANCELED = "canceled", "Canceled"
 
 
+class BookingState(models.TextChoices):
+    """Where a portal booking stands; sessions the team schedules are confirmed from the start.
+
+    A requested session is SCHEDULED, so it holds its slot like any session (the exclusion
+    constraints read ``status``); a declined one is CANCELED.
+    """
+
+    CONFIRMED = "confirmed", "Confirmed"
+    REQUESTED = "requested", "Requested"
+    DECLINED = "declined", "Declined"
+
+
 class SessionKind(models.TextChoices):
     REGULAR = "regular", "Session"
     ORIENTATION = "orientation", "Orientation Session"
@@ -243,6 +255,7 @@ class Session(models.Model):
     private_note = models.TextField(blank=True, help_text="Only the practice team sees this note.")
     access_code = models.CharField(max_length=9, default=new_access_code, editable=False)
     status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
+    booking_state = models.CharField(max_length=10, choices=BookingState.choices, default=BookingState.CONFIRMED)
     completion_label = models.CharField(max_length=40, blank=True, help_text="Snapshot of the outcome it was saved with.")
     series = models.ForeignKey(SessionSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
     # The series date this session was made for; stays put when the session is moved.
@@ -303,6 +316,10 @@ class Session(models.Model):
     @property
     def is_group(self) -> bool:
         return len(self.client_participants) > 1
+
+    @property
+    def is_requested(self) -> bool:
+        return self.booking_state == BookingState.REQUESTED and self.status == SessionStatus.SCHEDULED
 
     def accepts_messages_about(self, start) -> bool:
         """Whether a message written about ``start`` may still go out (asked by notifications.delivery)."""
@@ -373,3 +390,20 @@ class Participant(models.Model):
         """The state of the latest invitation (needs the ``invite_messages`` prefetch), or None."""
         messages = getattr(self, "invite_messages", None)
         return messages[0] if messages else None
+
+
+class BookingAnswer(models.Model):
+    """A client's answer to one question of the Booking Page Form; the question's label is kept
+    as it was asked, so editing the form later changes no answer."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="booking_answers")
+    question = models.ForeignKey("practice.BookingQuestion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    label = models.CharField(max_length=200)
+    answer = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.label}: {self.answer}"

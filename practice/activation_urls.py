@@ -1,0 +1,2 @@
+"""Client portal activation (issue 13): filled in by the activation work."""
+urlpatterns = []

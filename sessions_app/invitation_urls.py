@@ -1,0 +1,3 @@
+"""Inviting a contact to the client portal, and revoking it."""
+app_name = "invitations"
+urlpatterns = []
