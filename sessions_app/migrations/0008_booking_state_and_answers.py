@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('practice', '0009_membership_invited_at_and_more'),
+        ('practice', '0009_portal_booking_settings'),
         ('sessions_app', '0007_contact_is_archived'),
     ]
 
