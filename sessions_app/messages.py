@@ -63,6 +63,8 @@ def reminder_offsets(practice):
 
 
 def schedule_reminders(session, participant):
+    if session.is_requested:
+        return  # a portal request is announced (and reminded) once the practitioner confirms it
     now = timezone.now()
     for minutes in reminder_offsets(session.practice):
         due = session.start - timedelta(minutes=minutes)
@@ -73,7 +75,7 @@ def schedule_reminders(session, participant):
 
 def invite(session, participants, *, recurrence=""):
     """Invitations (and their reminders) for newly added participants; none for a session already over."""
-    if session.end <= timezone.now():
+    if session.end <= timezone.now() or session.is_requested:
         return
     for participant in participants:
         write(session, participant, NotificationKind.INVITE, recurrence=recurrence)
@@ -83,6 +85,8 @@ def invite(session, participants, *, recurrence=""):
 def reschedule(session, old_start, participants):
     """The session moved: withdraw what speaks of the old time; tell each participant; new reminders."""
     outbox.withdraw(session, participants)
+    if session.is_requested:
+        return
     for participant in participants:
         write(session, participant, NotificationKind.RESCHEDULE, old_start=in_zone(old_start, participant.time_zone))
         schedule_reminders(session, participant)
@@ -108,3 +112,31 @@ def notice(session, participants, *, message):
 def session_saved(session):
     """A saved session gets no more reminders; a canceled one no message about it at all."""
     outbox.withdraw(session, kinds=[NotificationKind.REMINDER, NotificationKind.INVITE, NotificationKind.RESCHEDULE])
+
+
+def declined(session, participants, *, message=""):
+    """The practitioner declined a portal request: each client who asked is told the time is not kept."""
+    outbox.withdraw(session)
+    for participant in participants:
+        write(session, participant, NotificationKind.BOOKING_DECLINED, message=message,
+              key=f"declined:{participant.pk}:{int(session.start.timestamp())}")
+
+
+def new_booking(session):
+    """Tell the practitioner, by e-mail in their own zone, that a client booked or requested a session."""
+    host = session.practitioner
+    if not host.email:
+        return None
+    zone = zoneinfo.ZoneInfo(host.time_zone)
+    start = session.start.astimezone(zone)
+    context = {
+        "practice": session.practice, "session": session, "host": host, "start": start, "zone": host.time_zone,
+        "zone_abbr": start.strftime("%Z"), "clients": [p.name for p in session.participants.all()],
+        "requested": session.is_requested, "url": f"{settings.SITE_URL}/sessions/{session.pk}/",
+    }
+    subject, text, html = outbox.render(TEMPLATES, NotificationKind.BOOKING_REQUEST, Channel.EMAIL, context, zone)
+    return outbox.enqueue(
+        practice_id=session.practice_id, session=session, recipient_user=host, kind=NotificationKind.BOOKING_REQUEST,
+        channel=Channel.EMAIL, to_address=host.email, subject=subject, text=text, html=html,
+        dedupe_key=f"booking:{session.pk}:{int(session.start.timestamp())}",
+    )

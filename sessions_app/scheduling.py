@@ -18,7 +18,7 @@ from practice.models import DeliveryMethod, Practice, Room, Service
 from practice.timezones import elapsed, ends_at
 from sessions_app import messages, money, rooms
 from sessions_app.closures import closure_on, closures_between
-from sessions_app.models import Contact, Participant, Session, SessionKind, SessionService, SessionStatus, new_access_code
+from sessions_app.models import BookingState, Contact, Participant, Session, SessionKind, SessionService, SessionStatus, new_access_code
 
 # How far in the past a session may start: "New Session Now" is filled in a
 # minute or two before it is saved.
@@ -107,6 +107,8 @@ class SessionData:
     # repeats the typed time, not the moved one.
     day: date | None = None
     wall_time: time | None = None
+    # A portal request (BookingState.REQUESTED) holds its slot but is not announced until confirmed.
+    booking_state: str = BookingState.CONFIRMED
 
     @property
     def end(self) -> datetime:
@@ -215,6 +217,7 @@ def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session
         delivery_method=data.delivery_method,
         public_note=data.public_note,
         private_note=data.private_note,
+        booking_state=data.booking_state,
         created_by=actor,
     )
     _save_with_unique_code(session)
@@ -240,7 +243,8 @@ def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session
     for row, p in zip(created, data.participants, strict=True):
         if p.payment_amount:
             money.set_payment_terms(row, service=p.payment_service, amount=p.payment_amount)
-    messages.invite(session, created)
+    if data.booking_state == BookingState.CONFIRMED:
+        messages.invite(session, created)
     return session
 
 

@@ -1,0 +1,230 @@
+"""Booking from the client portal: what a client may book, the booking itself, the
+practitioner's confirm or decline, and the client's reschedule and cancel.
+
+Every booking re-checks its exact start with ``availability.slots`` under the practitioner's
+bookings lock (``scheduling._lock_booking``), inside the transaction that writes the session:
+what the portal lists is what it books, and two clients (or a client and a host) racing for
+one slot give one session and a plain answer for the other.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from practice.errors import Conflict, DomainError, NotAllowed
+from practice.models import HOSTING_ROLES, BookingQuestion, Membership, QuestionKind, Role, Service, User
+from sessions_app import availability, messages
+from sessions_app.models import BookingAnswer, BookingState, Contact, InviteMethod, Session, SessionStatus
+from sessions_app.scheduling import (
+    ParticipantData,
+    SessionData,
+    _lock_booking,
+    _save_with_unique_code,
+    cancel_session,
+    check_slot,
+    schedule_session,
+)
+
+SLOT_TAKEN = "That time was just taken — pick another."
+SLOT_NOT_OFFERED = "That time is not open for booking — pick another."
+SHORT_ANSWER_MAX = 200
+LONG_ANSWER_MAX = 2000
+YES, NO = "Yes", "No"
+
+
+class SlotTaken(Conflict):
+    default_code = "slot_taken"
+
+
+def bookable_services(practice):
+    """The practice's services clients may book online, each with ``bookable_practitioners``."""
+    hosts = User.objects.filter(
+        memberships__practice=practice, memberships__role__in=HOSTING_ROLES, memberships__is_active=True, is_active=True,
+    ).order_by("first_name", "last_name", "pk")
+    return (
+        Service.objects.filter(practice=practice, is_active=True, bookable_online=True, practitioners__in=hosts)
+        .distinct()
+        .prefetch_related(Prefetch("practitioners", queryset=hosts, to_attr="bookable_practitioners"),
+                          Prefetch("booking_questions", queryset=BookingQuestion.objects.filter(is_active=True),
+                                   to_attr="active_questions"))
+        .order_by("name")
+    )
+
+
+def bookable_service(practice, pk) -> Service:
+    """One bookable service, or DomainError (a service not bookable online, another practice's id)."""
+    service = next((s for s in bookable_services(practice).filter(pk=pk)), None) if str(pk).isdigit() else None
+    if service is None:
+        raise DomainError("That service cannot be booked online. Choose one of the services listed.", code="not_bookable")
+    return service
+
+
+def delivery_method_of(service, method: str) -> str:
+    if method not in service.delivery_methods:
+        raise DomainError("That delivery method is not offered for this service. Choose one of those listed.",
+                          code="no_such_method")
+    return method
+
+
+def practitioner_of(service, pk) -> User:
+    practitioner = next((p for p in service.bookable_practitioners if str(p.pk) == str(pk)), None)
+    if practitioner is None:
+        raise DomainError("That practitioner does not offer this service online. Choose one of those listed.",
+                          code="no_such_practitioner")
+    return practitioner
+
+
+def clean_answers(questions, raw: dict) -> tuple[list[tuple[BookingQuestion, str]], dict[int, str]]:
+    """The answers to the Booking Page Form's ``questions`` from ``raw`` (question id -> text),
+    and the errors by question id. The form and ``book`` both run it."""
+    answers, errors = [], {}
+    for question in questions:
+        value = (raw.get(question.pk) or raw.get(str(question.pk)) or "").strip()
+        limit = LONG_ANSWER_MAX if question.kind == QuestionKind.LONG_TEXT else SHORT_ANSWER_MAX
+        if not value:
+            if question.required:
+                errors[question.pk] = "Please answer this question."
+        elif len(value) > limit:
+            errors[question.pk] = f"Please keep the answer under {limit} characters (it has {len(value)})."
+        elif question.kind == QuestionKind.CHOICE and value not in question.options:
+            errors[question.pk] = "Choose one of the options."
+        elif question.kind == QuestionKind.YES_NO and value not in (YES, NO):
+            errors[question.pk] = "Answer yes or no."
+        answers.append((question, value))
+    return answers, errors
+
+
+@dataclass
+class BookingData:
+    service: Service
+    delivery_method: str
+    practitioner: User
+    start: datetime
+    time_zone: str  # the client's, for their invitation and reminders
+    answers: dict = field(default_factory=dict)  # question id -> text
+
+
+def _client_participant(practice, client, time_zone) -> ParticipantData:
+    contact = Contact.objects.filter(practice=practice, client=client).order_by("pk").first()
+    return ParticipantData(
+        name=(contact.name if contact else client.get_full_name()) or client.email,
+        invite_method=InviteMethod.EMAIL, email=client.email, time_zone=time_zone, contact=contact, client=client,
+    )
+
+
+def _refuse(*, practice, practitioner, minutes, start, now, exclude_session=None):
+    """Raise the plain answer for a start that is not a free slot: taken, or never offered."""
+    offered = availability.slots(practice=practice, practitioner=practitioner, minutes=minutes, window_start=start,
+                                 window_end=start + timedelta(microseconds=1), now=now, ignore_sessions=True)
+    if start in offered:
+        raise SlotTaken(SLOT_TAKEN)
+    raise DomainError(SLOT_NOT_OFFERED, code="not_offered")
+
+
+def check_client(membership: Membership) -> None:
+    if membership is None or membership.role != Role.CLIENT or not membership.is_active:
+        raise NotAllowed("Only clients book from the portal.")
+
+
+@transaction.atomic
+def book(*, membership: Membership, data: BookingData, now=None) -> Session:
+    """Book ``data`` for the client of ``membership``: a requested session when the practice
+    confirms requests, else a confirmed one (invited at once). Refuses what is not listed."""
+    check_client(membership)
+    practice, client, now = membership.practice, membership.user, now or timezone.now()
+    service = bookable_service(practice, data.service.pk)
+    method = delivery_method_of(service, data.delivery_method)
+    practitioner = practitioner_of(service, data.practitioner.pk)
+    answers, errors = clean_answers(service.active_questions, data.answers)
+    if errors:
+        raise DomainError(next(iter(errors.values())), code="answers")
+    minutes = service.duration_minutes
+    _lock_booking(practitioner.pk, None)  # held to the end of this transaction
+    if not availability.is_free(practice=practice, practitioner=practitioner, minutes=minutes, start=data.start, now=now):
+        _refuse(practice=practice, practitioner=practitioner, minutes=minutes, start=data.start, now=now)
+    check_slot(practice=practice, start=data.start, end=data.start + timedelta(minutes=minutes), now=now)
+    requested = practice.booking_requires_confirmation
+    session = schedule_session(practice=practice, actor=client, data=SessionData(
+        practitioner=practitioner, start=data.start, duration_minutes=minutes, time_zone=data.time_zone,
+        delivery_method=method, services=[(service, service.price)],
+        participants=[_client_participant(practice, client, data.time_zone)],
+        booking_state=BookingState.REQUESTED if requested else BookingState.CONFIRMED,
+    ))
+    BookingAnswer.objects.bulk_create(
+        BookingAnswer(session=session, question=question, label=question.label, answer=value, position=index)
+        for index, (question, value) in enumerate(answers)
+    )
+    messages.new_booking(session)
+    return session
+
+
+def _locked_request(practice, session) -> Session:
+    session = Session.objects.select_for_update().get(pk=session.pk, practice=practice)
+    if not session.is_requested:
+        raise DomainError("This session is not a request waiting for confirmation.", code="not_requested")
+    return session
+
+
+@transaction.atomic
+def confirm_request(*, practice, actor, session: Session) -> Session:
+    """The practitioner takes the request: the client is sent the invitation (the confirmation
+    e-mail) and reminders. The slot was held all along, so confirming cannot double-book."""
+    session = _locked_request(practice, session)
+    session.booking_state = BookingState.CONFIRMED
+    session.save(update_fields=["booking_state", "updated_at"])
+    messages.invite(session, list(session.participants.all()))
+    return session
+
+
+@transaction.atomic
+def decline_request(*, practice, actor, session: Session, message: str = "") -> Session:
+    """The practitioner declines the request: the slot is free again and the client is told."""
+    session = _locked_request(practice, session)
+    session.booking_state = BookingState.DECLINED
+    session.status = SessionStatus.CANCELED
+    session.save(update_fields=["booking_state", "status", "updated_at"])
+    messages.declined(session, list(session.participants.all()), message=message)
+    return session
+
+
+def _locked_own_booking(membership, session, now) -> Session:
+    session = Session.objects.select_for_update().filter(
+        pk=session.pk, practice=membership.practice, participants__client=membership.user).first()
+    if session is None:
+        raise NotAllowed("That is not one of your bookings.")
+    if session.status != SessionStatus.SCHEDULED:
+        raise DomainError("This session is no longer scheduled.", code="not_scheduled")
+    if session.start <= now:
+        raise DomainError("This session has already started; contact your practitioner.", code="started")
+    return session
+
+
+@transaction.atomic
+def reschedule_booking(*, membership: Membership, session: Session, start: datetime, now=None) -> Session:
+    """Move the client's own booking to another listed slot of the same practitioner, in one
+    transaction: the new slot is taken and the old one freed together."""
+    check_client(membership)
+    now = now or timezone.now()
+    _lock_booking(session.practitioner_id, session.room_id)  # before the session's row, as everywhere
+    session = _locked_own_booking(membership, session, now)
+    practice, minutes = membership.practice, session.duration_minutes
+    if not availability.is_free(practice=practice, practitioner=session.practitioner, minutes=minutes, start=start, now=now,
+                                exclude_session=session.pk):
+        _refuse(practice=practice, practitioner=session.practitioner, minutes=minutes, start=start, now=now)
+    check_slot(practice=practice, start=start, end=start + timedelta(minutes=minutes), now=now)
+    old_start = session.start
+    session.start, session.end = start, start + timedelta(minutes=minutes)
+    _save_with_unique_code(session, locked=True)
+    messages.reschedule(session, old_start, list(session.participants.all()))
+    return session
+
+
+@transaction.atomic
+def cancel_booking(*, membership: Membership, session: Session, now=None) -> Session:
+    """The client cancels their own booking; its time is free again."""
+    check_client(membership)
+    session = _locked_own_booking(membership, session, now or timezone.now())
+    return cancel_session(practice=membership.practice, actor=membership.user, session=session,
+                          notify=not session.is_requested)
