@@ -9,6 +9,8 @@ invitation carries the payment link. ``tests/test_layering.py`` names this file.
 """
 from decimal import Decimal
 
+from django.db.models import Sum
+
 from billing import ledger, payments
 
 
@@ -52,3 +54,9 @@ def payment_due(participant):
 def payment_link(participant) -> str:
     """The signed payment page for an open payment request, or ''."""
     return payments.payment_url(participant) if payments.due_request(participant) else ""
+
+
+def client_balance(practice, client) -> Decimal:
+    """What a client user's account in ``practice`` comes to (the portal home shows it)."""
+    total = ledger.client_account(practice, client=client).aggregate(total=Sum("amount"))["total"]
+    return amount(total or 0, practice.currency)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from sessions_app import views
+from sessions_app.views import requests
 
 app_name = "sessions_app"
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/open/", views.open_sessions, name="open_sessions"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/request/confirm/", requests.request_confirm, name="request_confirm"),
+    path("sessions/<int:pk>/request/decline/", requests.request_decline, name="request_decline"),
     path("sessions/<int:pk>/series/enable/", views.series_enable, name="series_enable"),
     path("sessions/<int:pk>/save/", views.session_save, name="session_save"),
     path("sessions/<int:pk>/popup/", views.session_popup, name="session_popup"),

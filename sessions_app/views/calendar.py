@@ -22,6 +22,7 @@ from sessions_app.presentation import event_color
 
 # The widest range one events request may ask for (a month view shows six weeks).
 MAX_RANGE = timedelta(days=62)
+REQUESTED_COLOR = "#d39e00"  # a portal request, held until the practitioner answers
 
 
 @practice_access.member_required
@@ -102,18 +103,20 @@ def calendar_events(request):
         events.append({
             "id": session.pk,
             # The saved outcome follows the name: "Jamie Rivera · Late Cancel" (a client sees their own).
-            "title": " · ".join(filter(None, [_title(session, team), session.completion_label if team else next(
+            "title": " · ".join(filter(None, ["Requested" if session.is_requested else "", _title(session, team),
+                                             session.completion_label if team else next(
                 (p.completion_label for p in session.participants.all() if p.client_id == request.user.pk), "")])),
             # With the offset: 01:30 before and after the clock goes back are two instants.
             "start": timezone.localtime(session.start).isoformat(),
             "end": timezone.localtime(session.end).isoformat(),
             "url": reverse("sessions_app:session_detail", args=[session.pk]),
-            "color": event_color(session.status),
+            "color": REQUESTED_COLOR if session.is_requested else event_color(session.status),
             "borderColor": "#dc3545" if closure and session.status == SessionStatus.SCHEDULED else None,
             "editable": movable,
-            "classNames": [f"status-{session.status}"] + (["on-closure"] if closure else []) + (["past"] if session.end < now else []),
+            "classNames": [f"status-{session.status}"] + (["requested"] if session.is_requested else [])
+            + (["on-closure"] if closure else []) + (["past"] if session.end < now else []),
             "extendedProps": {
-                "status": session.get_status_display(),
+                "status": "Requested" if session.is_requested else session.get_status_display(),
                 "group": session.is_group,
                 "practitioner": str(session.practitioner),
                 "room": str(session.room or ""),

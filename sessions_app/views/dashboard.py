@@ -1,15 +1,14 @@
 from datetime import datetime, time, timedelta
 
 from django.db.models import Prefetch
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from notifications.models import Notification, NotificationKind
 from practice import access as practice_access
 from sessions_app import access
-from sessions_app.closures import mark_closures
 from sessions_app.forms import TIME_CHOICES
-from sessions_app.models import Participant, SessionStatus
+from sessions_app.models import SessionStatus
 
 DASHBOARD_LIMIT = 25
 
@@ -58,13 +57,5 @@ def dashboard(request):
 
 @practice_access.role_required("client")
 def my_sessions(request):
-    mine = Participant.objects.filter(client=request.user)
-    sessions = (
-        access.sessions_visible_to(request.membership)
-        .filter(end__gte=timezone.now())
-        .exclude(status=SessionStatus.CANCELED)
-        .select_related("practitioner", "room")
-        .prefetch_related(Prefetch("participants", queryset=mine, to_attr="my_participation"))[:50]
-    )
-    # A session on a day the practice is closed is flagged, as in the team's lists (one query).
-    return render(request, "sessions_app/my_sessions.html", {"sessions": mark_closures(sessions, request.practice)})
+    """The old address of a client's sessions: Bookings are on the portal home now."""
+    return redirect("portal:home")

@@ -1,0 +1,193 @@
+"""Request a Session: the portal's booking steps, one page each (htmx swaps them in place and
+pushes each URL, so Back works): service, delivery method, practitioner (when several offer
+it), date and time, the Booking Page Form, review, Confirm & book.
+
+The choices travel in the URL up to the time; the answers and the picked time are kept in the
+client's session as a draft until Confirm & book, which hands everything to ``booking.book``:
+it checks each choice again, so a stale or edited page can book nothing that is not listed.
+"""
+import zoneinfo
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from practice.errors import Conflict, DomainError
+from practice.models import DeliveryMethod, QuestionKind
+from sessions_app import availability, booking
+from sessions_app.views.portal import client_required
+from sessions_app.views.slot_picker import format_start, parse_start, slot_picker, viewer_zone
+
+DRAFT = "portal_booking"
+STEP_LABELS = [(1, "Service"), (2, "Delivery"), (3, "Practitioner"), (4, "Date & time"), (5, "Booking form"), (6, "Review")]
+METHOD_ICONS = {DeliveryMethod.IN_PERSON: "bi-geo-alt", DeliveryMethod.VIDEO: "bi-camera-video", DeliveryMethod.PHONE: "bi-telephone"}
+
+
+def _start_over(request, error):
+    messages.error(request, " ".join(error.messages) if isinstance(error, DomainError) else str(error))
+    return redirect("portal:book")
+
+
+def _steps(request, service_pk, method=None, practitioner_pk=None):
+    """The service, method and practitioner of the URL, each checked (DomainError otherwise)."""
+    service = booking.bookable_service(request.practice, service_pk)
+    method = booking.delivery_method_of(service, method) if method is not None else None
+    practitioner = booking.practitioner_of(service, practitioner_pk) if practitioner_pk is not None else None
+    return service, method, practitioner
+
+
+def _page(request, template, **context):
+    return render(request, f"sessions_app/portal/{template}", {"method_icons": METHOD_ICONS, "step_labels": STEP_LABELS, **context})
+
+
+@client_required
+def choose_service(request):
+    return _page(request, "book_service.html", services=booking.bookable_services(request.practice), step=1)
+
+
+@client_required
+def choose_method(request, service):
+    try:
+        service, _method, _who = _steps(request, service)
+    except DomainError as error:
+        return _start_over(request, error)
+    methods = service.delivery_methods
+    if len(methods) == 1:
+        return redirect("portal:book_practitioner", service=service.pk, method=methods[0])
+    return _page(request, "book_method.html", service=service, methods=[(m, DeliveryMethod(m).label) for m in methods], step=2)
+
+
+@client_required
+def choose_practitioner(request, service, method):
+    try:
+        service, method, _who = _steps(request, service, method)
+    except DomainError as error:
+        return _start_over(request, error)
+    if len(service.bookable_practitioners) == 1:
+        return redirect("portal:book_time", service=service.pk, method=method, practitioner=service.bookable_practitioners[0].pk)
+    return _page(request, "book_practitioner.html", service=service, method=method,
+                 method_label=DeliveryMethod(method).label, step=3)
+
+
+@client_required
+def choose_time(request, service, method, practitioner):
+    try:
+        service, method, practitioner = _steps(request, service, method, practitioner)
+    except DomainError as error:
+        return _start_over(request, error)
+    back = (reverse("portal:book_practitioner", args=[service.pk, method]) if len(service.bookable_practitioners) > 1
+            else reverse("portal:book_method", args=[service.pk]))
+    return slot_picker(
+        request, practitioner=practitioner, minutes=service.duration_minutes,
+        pick_url=reverse("portal:book_details", args=[service.pk, method, practitioner.pk]),
+        context={"title": "Request a Session", "service": service, "method_label": DeliveryMethod(method).label,
+                 "back": back, "step": 4, "step_labels": STEP_LABELS},
+    )
+
+
+class BookingPageForm(forms.Form):
+    """The service's Booking Page Form; its rules are ``booking.clean_answers`` (which ``book`` runs too)."""
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            options = {"label": question.label, "required": False}
+            if question.kind == QuestionKind.LONG_TEXT:
+                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **options)
+            elif question.kind == QuestionKind.CHOICE:
+                field = forms.ChoiceField(choices=[(o, o) for o in question.options], widget=forms.RadioSelect, **options)
+            elif question.kind == QuestionKind.YES_NO:
+                field = forms.ChoiceField(choices=[(booking.YES, "Yes"), (booking.NO, "No")], widget=forms.RadioSelect, **options)
+            else:
+                field = forms.CharField(**options)
+            field.widget.is_required = question.required  # the asterisk, without Django's own required check
+            self.fields[f"q{question.pk}"] = field
+
+    def clean(self):
+        cleaned = super().clean()
+        raw = {q.pk: self.data.get(self.add_prefix(f"q{q.pk}"), "") for q in self.questions}
+        answers, errors = booking.clean_answers(self.questions, raw)
+        for pk, message in errors.items():
+            self.add_error(f"q{pk}", message)
+        self.answers = {str(q.pk): value for q, value in answers}
+        return cleaned
+
+
+@client_required
+def details(request, service, method, practitioner):
+    """The picked time (checked: it must still be listed) and the Booking Page Form."""
+    try:
+        service, method, practitioner = _steps(request, service, method, practitioner)
+    except DomainError as error:
+        return _start_over(request, error)
+    zone = viewer_zone(request)
+    start = parse_start(request.GET.get("start") or request.POST.get("start"))
+    time_url = reverse("portal:book_time", args=[service.pk, method, practitioner.pk]) + f"?tz={zone.key}"
+    if start is None or not availability.is_free(practice=request.practice, practitioner=practitioner,
+                                                 minutes=service.duration_minutes, start=start):
+        messages.error(request, booking.SLOT_NOT_OFFERED if start is None else booking.SLOT_TAKEN)
+        return redirect(time_url + (f"&day={start.astimezone(zone):%Y-%m-%d}" if start else ""))
+    draft = request.session.get(DRAFT) or {}
+    same = draft.get("service") == service.pk and draft.get("start") == format_start(start)
+    initial = {f"q{pk}": value for pk, value in (draft.get("answers") or {}).items()} if same else None
+    form = BookingPageForm(request.POST or None, questions=service.active_questions, initial=initial)
+    if request.method == "POST" or not service.active_questions:
+        if not service.active_questions:
+            form = BookingPageForm({}, questions=[])
+        if form.is_valid():
+            request.session[DRAFT] = {"service": service.pk, "method": method, "practitioner": practitioner.pk,
+                                      "start": format_start(start), "tz": zone.key, "answers": form.answers}
+            return redirect("portal:book_review")
+    return _page(request, "book_details.html", form=form, service=service, method_label=DeliveryMethod(method).label,
+                 practitioner=practitioner, start=start.astimezone(zone), zone=zone.key, back=time_url, step=5,
+                 start_value=format_start(start))
+
+
+def _draft(request):
+    """The draft's choices, checked again, as BookingData; DomainError when any no longer holds."""
+    draft = request.session.get(DRAFT)
+    start = parse_start((draft or {}).get("start"))
+    if not draft or start is None:
+        raise DomainError("Start by choosing a service.", code="no_draft")
+    service, method, practitioner = _steps(request, draft.get("service"), draft.get("method"), draft.get("practitioner"))
+    return booking.BookingData(service=service, delivery_method=method, practitioner=practitioner, start=start,
+                               time_zone=viewer_zone(request).key if request.GET.get("tz") else draft.get("tz"),
+                               answers=draft.get("answers") or {})
+
+
+@client_required
+def review(request):
+    """Review all details and Confirm & book."""
+    try:
+        data = _draft(request)
+    except DomainError as error:
+        return _start_over(request, error)
+    zone = zoneinfo.ZoneInfo(data.time_zone)
+    time_url = reverse("portal:book_time", args=[data.service.pk, data.delivery_method, data.practitioner.pk])
+    if request.method == "POST":
+        try:
+            session = booking.book(membership=request.membership, data=data)
+        except Conflict as error:  # just taken: fresh slots of that day
+            messages.error(request, " ".join(error.messages))
+            return redirect(f"{time_url}?tz={zone.key}&day={data.start.astimezone(zone):%Y-%m-%d}")
+        except DomainError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(f"{time_url}?tz={zone.key}")
+        request.session.pop(DRAFT, None)
+        if session.is_requested:
+            messages.success(request, "Your request is sent. You should receive a confirmation email once your "
+                                      "practitioner confirms the request.")
+        else:
+            messages.success(request, "Your session is booked. A confirmation email is on its way.")
+        return redirect("portal:booking", pk=session.pk)
+    answers = [(q, data.answers.get(str(q.pk), "")) for q in data.service.active_questions]
+    return _page(request, "book_review.html", data=data, start=data.start.astimezone(zone), zone=zone.key,
+                 end=(data.start + timedelta(minutes=data.service.duration_minutes)).astimezone(zone), answers=answers,
+                 method_label=DeliveryMethod(data.delivery_method).label, step=6,
+                 requires_confirmation=request.practice.booking_requires_confirmation,
+                 back=reverse("portal:book_details", args=[data.service.pk, data.delivery_method, data.practitioner.pk])
+                 + f"?start={format_start(data.start)}&tz={zone.key}")
+
