@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications import channels
-from practice.models import Membership, Practice, Role, Room, RoomKind, Service, User
+from practice.models import BookingQuestion, Membership, Practice, QuestionKind, Role, Room, RoomKind, Service, User, WeeklyHours
 from sessions_app.models import Closure, Contact, InviteMethod, Session, SessionSeries
 from sessions_app.scheduling import ParticipantData, SessionData, schedule_session
 from sessions_app.series import create_series
@@ -53,6 +53,7 @@ class Command(BaseCommand):
                 "name": "Demo Practice", "time_zone": TZ, "currency": "USD",
                 "reminder_offsets_minutes": [1440, 120],
                 "support_name": "Tech Support", "support_email": "support@demo.test", "support_phone": "+12125550100",
+                "booking_buffer_after_minutes": 10,
             },
         )
         users = {}
@@ -70,7 +71,7 @@ class Command(BaseCommand):
         for code, name, price, minutes in SERVICES:
             services[code], _ = Service.objects.get_or_create(
                 practice=practice, name=name,
-                defaults={"cpt_code": code, "price": Decimal(price), "duration_minutes": minutes, "bookable_online": code != "90853"},
+                defaults={"cpt_code": code, "price": Decimal(price), "duration_minutes": minutes},
             )
         rooms = {}
         for name, kind in [("Room 1", RoomKind.IN_PERSON), ("Room 2", RoomKind.IN_PERSON), ("Secure Video", RoomKind.VIRTUAL)]:
@@ -95,6 +96,7 @@ class Command(BaseCommand):
                     },
                 )
 
+        self._booking(practice, users, services)
         if not Session.objects.filter(practice=practice).exists():
             count = self._sessions(practice, users, services, rooms, contacts)
             self.stdout.write(f"Scheduled {count} demo sessions.")
@@ -106,6 +108,37 @@ class Command(BaseCommand):
             Closure.objects.create(practice=practice, title="Staff training day", start_date=training, end_date=training,
                                    created_by=users["admin@demo.test"])
         self.stdout.write(self.style.SUCCESS("Demo Practice is ready."))
+
+    def _booking(self, practice, users, services):
+        """The client portal: two services clients may book online, both practitioners' weekly
+        hours, and a Booking Page Form on the evaluation."""
+        host, host2 = users["host@demo.test"], users["host2@demo.test"]
+        for code, people in (("90837", [host, host2]), ("90791", [host])):
+            service = services[code]
+            service.bookable_online = True
+            service.save(update_fields=["bookable_online"])
+            service.practitioners.add(*people)
+        Service.objects.filter(practice=practice).exclude(cpt_code__in=["90837", "90791"]).update(bookable_online=False)
+        week = {
+            host: [(day, time(9), time(12)) for day in range(5)] + [(day, time(13), time(17)) for day in range(5)],
+            host2: [(day, time(10), time(18)) for day in (0, 2, 3)] + [(1, time(12), time(20))],
+        }
+        for practitioner, ranges in week.items():
+            if not WeeklyHours.objects.filter(practitioner=practitioner, practice=practice).exists():
+                WeeklyHours.objects.bulk_create(
+                    WeeklyHours(practice=practice, practitioner=practitioner, weekday=day, start_time=start, end_time=end)
+                    for day, start, end in ranges
+                )
+        evaluation = services["90791"]
+        if not evaluation.booking_questions.exists():
+            BookingQuestion.objects.bulk_create([
+                BookingQuestion(service=evaluation, label="What would you like to work on?", kind=QuestionKind.LONG_TEXT,
+                                required=True, position=0),
+                BookingQuestion(service=evaluation, label="Have you been in therapy before?", kind=QuestionKind.YES_NO,
+                                required=True, position=1),
+                BookingQuestion(service=evaluation, label="How did you hear about us?", kind=QuestionKind.CHOICE,
+                                choices="A search engine\nA friend or family member\nMy doctor\nOther", position=2),
+            ])
 
     def _series(self, practice, users, services, rooms, contacts):
         """A never-ending weekly evening group for host2 (Thursdays 18:00)."""
