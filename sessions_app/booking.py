@@ -32,6 +32,7 @@ SLOT_NOT_OFFERED = "That time is not open for booking — pick another."
 SHORT_ANSWER_MAX = 200
 LONG_ANSWER_MAX = 2000
 YES, NO = "Yes", "No"
+ANSWER_REQUIRED = "Please answer this question."
 
 
 class SlotTaken(Conflict):
@@ -85,7 +86,7 @@ def clean_answers(questions, raw: dict) -> tuple[list[tuple[BookingQuestion, str
         limit = LONG_ANSWER_MAX if question.kind == QuestionKind.LONG_TEXT else SHORT_ANSWER_MAX
         if not value:
             if question.required:
-                errors[question.pk] = "Please answer this question."
+                errors[question.pk] = ANSWER_REQUIRED
         elif len(value) > limit:
             errors[question.pk] = f"Please keep the answer under {limit} characters (it has {len(value)})."
         elif question.kind == QuestionKind.CHOICE and value not in question.options:
@@ -198,7 +199,14 @@ def _locked_own_booking(membership, session, now) -> Session:
         raise DomainError("This session is no longer scheduled.", code="not_scheduled")
     if session.start <= now:
         raise DomainError("This session has already started; contact your practitioner.", code="started")
+    if shared_with_others(session, membership.user):
+        raise DomainError("This is a group session: contact your practitioner to change it.", code="group")
     return session
+
+
+def shared_with_others(session, client) -> bool:
+    """Whether other clients take part: a client changes only a session that is theirs alone."""
+    return session.participants.filter(is_client=True).exclude(client=client).exists()
 
 
 @transaction.atomic

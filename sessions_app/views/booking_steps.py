@@ -18,7 +18,7 @@ from practice.errors import Conflict, DomainError
 from practice.models import DeliveryMethod, QuestionKind
 from sessions_app import availability, booking
 from sessions_app.views.portal import client_required
-from sessions_app.views.slot_picker import format_start, parse_start, slot_picker, viewer_zone
+from sessions_app.views.slot_picker import format_start, parse_start, render_in, slot_picker, viewer_zone
 
 DRAFT = "portal_booking"
 STEP_LABELS = [(1, "Service"), (2, "Delivery"), (3, "Practitioner"), (4, "Date & time"), (5, "Booking form"), (6, "Review")]
@@ -38,8 +38,11 @@ def _steps(request, service_pk, method=None, practitioner_pk=None):
     return service, method, practitioner
 
 
-def _page(request, template, **context):
-    return render(request, f"sessions_app/portal/{template}", {"method_icons": METHOD_ICONS, "step_labels": STEP_LABELS, **context})
+def _page(request, template, zone=None, **context):
+    context = {"method_icons": METHOD_ICONS, "step_labels": STEP_LABELS, "zone": zone.key if zone else None, **context}
+    if zone is None:
+        return render(request, f"sessions_app/portal/{template}", context)
+    return render_in(zone, request, f"sessions_app/portal/{template}", context)
 
 
 @client_required
@@ -94,7 +97,9 @@ class BookingPageForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.questions = questions
         for question in questions:
-            options = {"label": question.label, "required": False}
+            # The rules are clean_answers'; Django's own required check says the same words.
+            options = {"label": question.label, "required": question.required,
+                       "error_messages": {"required": booking.ANSWER_REQUIRED}}
             if question.kind == QuestionKind.LONG_TEXT:
                 field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **options)
             elif question.kind == QuestionKind.CHOICE:
@@ -103,7 +108,6 @@ class BookingPageForm(forms.Form):
                 field = forms.ChoiceField(choices=[(booking.YES, "Yes"), (booking.NO, "No")], widget=forms.RadioSelect, **options)
             else:
                 field = forms.CharField(**options)
-            field.widget.is_required = question.required  # the asterisk, without Django's own required check
             self.fields[f"q{question.pk}"] = field
 
     def clean(self):
@@ -142,7 +146,7 @@ def details(request, service, method, practitioner):
                                       "start": format_start(start), "tz": zone.key, "answers": form.answers}
             return redirect("portal:book_review")
     return _page(request, "book_details.html", form=form, service=service, method_label=DeliveryMethod(method).label,
-                 practitioner=practitioner, start=start.astimezone(zone), zone=zone.key, back=time_url, step=5,
+                 practitioner=practitioner, start=start.astimezone(zone), zone=zone, back=time_url, step=5,
                  start_value=format_start(start))
 
 
@@ -184,7 +188,7 @@ def review(request):
             messages.success(request, "Your session is booked. A confirmation email is on its way.")
         return redirect("portal:booking", pk=session.pk)
     answers = [(q, data.answers.get(str(q.pk), "")) for q in data.service.active_questions]
-    return _page(request, "book_review.html", data=data, start=data.start.astimezone(zone), zone=zone.key,
+    return _page(request, "book_review.html", data=data, start=data.start.astimezone(zone), zone=zone,
                  end=(data.start + timedelta(minutes=data.service.duration_minutes)).astimezone(zone), answers=answers,
                  method_label=DeliveryMethod(data.delivery_method).label, step=6,
                  requires_confirmation=request.practice.booking_requires_confirmation,

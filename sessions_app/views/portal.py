@@ -4,7 +4,7 @@ import zoneinfo
 from datetime import timedelta
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from practice.models import Role
 from sessions_app import access, booking, money
 from sessions_app.closures import closures_between, mark_closures
 from sessions_app.models import Participant, SessionStatus
-from sessions_app.views.slot_picker import parse_start, slot_picker, viewer_zone
+from sessions_app.views.slot_picker import parse_start, render_in, slot_picker, viewer_zone
 
 client_required = practice_access.role_required(Role.CLIENT)
 PAST_SHOWN = 20
@@ -23,8 +23,10 @@ PAST_SHOWN = 20
 
 def _my_sessions(request):
     mine = Participant.objects.filter(client=request.user)
+    others = Participant.objects.filter(session=OuterRef("pk"), is_client=True).exclude(client=request.user)
     return (
         access.sessions_visible_to(request.membership)
+        .annotate(is_shared=Exists(others))
         .select_related("practitioner", "room")
         .prefetch_related(Prefetch("participants", queryset=mine, to_attr="my_participation"), "session_services__service")
     )
@@ -51,12 +53,15 @@ def booking_detail(request, pk):
     session = access.session_for(request.membership, pk)
     answers = session.booking_answers.all() if session.created_by_id == request.user.pk else []
     return render(request, "sessions_app/portal/booking_detail.html", {
-        "session": session, "answers": answers, "can_change": _can_change(session),
+        "session": session, "answers": answers, "can_change": _can_change(session, request.user),
     })
 
 
-def _can_change(session) -> bool:
-    return session.status == SessionStatus.SCHEDULED and session.start > timezone.now()
+def _can_change(session, client) -> bool:
+    """Whether the client may reschedule or cancel it here: scheduled, not started, theirs alone."""
+    if not hasattr(session, "is_shared"):
+        session.is_shared = booking.shared_with_others(session, client)
+    return session.status == SessionStatus.SCHEDULED and session.start > timezone.now() and not session.is_shared
 
 
 @client_required
@@ -70,14 +75,15 @@ def booking_cancel(request, pk):
         else:
             messages.success(request, "Your session is canceled.")
         return redirect("portal:home")
-    return render(request, "sessions_app/portal/booking_cancel.html", {"session": session, "can_change": _can_change(session)})
+    return render(request, "sessions_app/portal/booking_cancel.html",
+                  {"session": session, "can_change": _can_change(session, request.user)})
 
 
 @client_required
 def booking_reschedule(request, pk):
     """Pick a new time for the client's own booking: the same practitioner, length and rule."""
     session = access.session_for(request.membership, pk)
-    if not _can_change(session):
+    if not _can_change(session, request.user):
         messages.error(request, "This session can no longer be rescheduled here; contact your practitioner.")
         return redirect("portal:booking", pk=session.pk)
     return slot_picker(
@@ -104,7 +110,7 @@ def booking_reschedule_confirm(request, pk):
             return redirect(again + f"&day={start.astimezone(zone):%Y-%m-%d}")
         messages.success(request, "Your session is moved to its new time.")
         return redirect("portal:booking", pk=session.pk)
-    return render(request, "sessions_app/portal/booking_reschedule.html", {
+    return render_in(zone, request, "sessions_app/portal/booking_reschedule.html", {
         "session": session, "start": start.astimezone(zone), "end": (start + timedelta(minutes=session.duration_minutes)).astimezone(zone),
         "zone": zone.key, "back": again,
     })

@@ -57,6 +57,12 @@ def _day(text) -> date | None:
         return None
 
 
+def render_in(zone, request, template, context):
+    """Render with ``zone`` active: Django's date and time filters show aware datetimes in it."""
+    with timezone.override(zone):
+        return render(request, template, context)
+
+
 def slot_picker(request, *, practitioner, minutes, pick_url, context, exclude_session=None, template=None):
     """Render the month strip and the chosen day's slots; each slot links to ``pick_url``."""
     practice = request.practice
@@ -75,13 +81,13 @@ def slot_picker(request, *, practitioner, minutes, pick_url, context, exclude_se
         chosen_day = min(by_day) if by_day else None
     base = {"tz": zone.key, "month": f"{month_start:%Y-%m}"}
     strip = []
-    for number in range(1, month_end.day + 1):
+    for number in range(first.day, month_end.day + 1):  # from today on: past days are not offered
         day = month_start.replace(day=number)
         strip.append({"day": day, "count": len(by_day.get(day, [])), "chosen": day == chosen_day,
                       "url": "?" + urlencode({**base, "day": day.isoformat()})})
     previous_month = (month_start - timedelta(days=1)).replace(day=1)
     next_month = month_end + timedelta(days=1)
-    return render(request, template or "sessions_app/portal/slot_picker.html", {
+    return render_in(zone, request, template or "sessions_app/portal/slot_picker.html", {
         **context,
         "zone": zone.key, "zone_abbr": now.astimezone(zone).strftime("%Z"), "month_start": month_start, "strip": strip,
         "chosen_day": chosen_day, "minutes": minutes, "practitioner": practitioner,
