@@ -218,6 +218,8 @@ def reschedule_booking(*, membership: Membership, session: Session, start: datet
     _lock_booking(session.practitioner_id, session.room_id)  # before the session's row, as everywhere
     session = _locked_own_booking(membership, session, now)
     practice, minutes = membership.practice, session.duration_minutes
+    if start == session.start:
+        return session
     if not availability.is_free(practice=practice, practitioner=session.practitioner, minutes=minutes, start=start, now=now,
                                 exclude_session=session.pk):
         _refuse(practice=practice, practitioner=session.practitioner, minutes=minutes, start=start, now=now)
