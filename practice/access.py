@@ -11,7 +11,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from practice.models import OFFICE_ROLES, TEAM_ROLES, Role, Room, Service
+from practice import selectors
+from practice.models import OFFICE_ROLES, TEAM_ROLES, DayOff, Role, Room, Service, WeeklyHours
 
 
 def role_required(*roles):
@@ -63,3 +64,38 @@ def room_for(membership, pk, roles=(Role.ADMIN,)):
     room = get_object_or_404(rooms_of(membership), pk=pk)
     require(membership, roles)
     return room
+
+
+# --- Availability: a practitioner's weekly hours and days off ------------------------------------
+
+def may_edit_availability(membership, practitioner_id):
+    """Refuse (403) a member who may not edit this practitioner's availability: clients never;
+    a practitioner only their own; admins and staff anyone's in their practice."""
+    require(membership, TEAM_ROLES)
+    if membership.role not in OFFICE_ROLES and practitioner_id != membership.user_id:
+        raise PermissionDenied
+
+
+def practitioner_for(membership, pk):
+    """A practitioner (or hosting admin) of the member's practice whose availability the member
+    may edit; anyone else's id, another practice's included, answers 404."""
+    if membership is None:
+        raise PermissionDenied
+    practitioner = get_object_or_404(selectors.practitioners(membership.practice), pk=pk)
+    may_edit_availability(membership, practitioner.pk)
+    return practitioner
+
+
+def weekly_hours_of(membership, practitioner):
+    return WeeklyHours.objects.filter(practice=membership.practice, practitioner=practitioner)
+
+
+def days_off_of(membership, practitioner=None):
+    days_off = DayOff.objects.filter(practice=membership.practice)
+    return days_off if practitioner is None else days_off.filter(practitioner=practitioner)
+
+
+def day_off_for(membership, pk):
+    day_off = get_object_or_404(days_off_of(membership), pk=pk)
+    may_edit_availability(membership, day_off.practitioner_id)
+    return day_off
