@@ -126,6 +126,7 @@ NO_ARGS = [((), {})]
 ARGS = {
     "service_edit": lambda s: [((s.world.home.service.pk,), {})],
     "room_edit": lambda s: [((s.world.home.room.pk,), {})],
+    "availability_for": lambda s: [((s.world.home.practitioner.pk,), {}), ((s.world.home.admin.pk,), {})],
     "sessions_app:contact_edit": lambda s: [((s.world.home.contact.pk,), {})],
     "sessions_app:contact_delete": lambda s: [((s.world.home.contact.pk,), {})],
     "sessions_app:contact_search": lambda s: [((), {"q": "Jam"}), ((), {"q": s.world.home.contact.name[:3]})],
@@ -161,6 +162,8 @@ ARGS = {
 # Pages not fetched here, and why.
 SKIPPED = {
     "favicon.ico": "a redirect to a static file",
+    "day_off_add": "POST only (a GET answers 405); its errors show on the availability page, crawled",
+    "day_off_delete": "POST only (a GET answers 405)",
 }
 
 
