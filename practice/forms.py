@@ -3,8 +3,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from practice import phones, throttle
-from practice.models import Service
+from practice import phones, selectors, throttle
+from practice.availability_forms import QuestionFormSet
+from practice.models import Service, User
 
 LOGIN_WINDOW_SECONDS = 15 * 60
 LOGIN_MAX_PER_ACCOUNT = 5  # wrong passwords for one e-mail, from any address
@@ -73,14 +74,49 @@ class PracticeScopedModelForm(forms.ModelForm):
         return super().save(commit)
 
 
+NOT_A_PRACTITIONER = "Choose only practitioners of this practice."
+
+
+def check_online_booking(form, cleaned):
+    """A service bookable online is active and offered by at least one practitioner (the portal
+    would list it with nobody to book). Shared by the settings page and Django admin."""
+    if not cleaned.get("bookable_online"):
+        return
+    if "is_active" in cleaned and not cleaned["is_active"]:
+        form.add_error("bookable_online", "An inactive service cannot be booked online: make it active, or untick "
+                                          "“Bookable online”.")
+    if "practitioners" in cleaned and not cleaned["practitioners"]:
+        form.add_error("practitioners", "A service bookable online needs at least one practitioner who offers it.")
+
+
 class ServiceForm(PracticeScopedModelForm):
+    """A service, who offers it online, and (``questions``) its Booking Page Form, saved together.
+
+    A post without the questions' management form (an older page, a script) leaves the questions
+    as they are.
+    """
+
+    practitioners = forms.ModelMultipleChoiceField(
+        label="Offered by", queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="The practitioners clients may book this service with in the portal.",
+        error_messages={"invalid_choice": NOT_A_PRACTITIONER, "invalid_pk_value": NOT_A_PRACTITIONER})
+
     class Meta:
         model = Service
         fields = [
             "cpt_code", "name", "price", "duration_minutes", "in_person", "video", "phone",
-            "bookable_online", "wage_kind", "wage_amount", "is_active",
+            "bookable_online", "practitioners", "wage_kind", "wage_amount", "is_active",
         ]
         widgets = {"price": forms.NumberInput(attrs={"step": "0.01", "min": "0"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioners"].queryset = selectors.practitioners(self.practice)
+        prefix = QuestionFormSet.get_default_prefix()
+        posted = self.data if self.is_bound else None
+        self.questions = None
+        if posted is None or f"{prefix}-TOTAL_FORMS" in posted:
+            self.questions = QuestionFormSet(posted, instance=self.instance, prefix=prefix)
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
@@ -91,7 +127,19 @@ class ServiceForm(PracticeScopedModelForm):
             self.add_error("in_person", "Choose at least one delivery method.")
         if cleaned.get("wage_kind") == "percent" and (cleaned.get("wage_amount") or 0) > 100:
             self.add_error("wage_amount", "A percentage wage cannot be more than 100.")
+        check_online_booking(self, cleaned)
         return cleaned
+
+    def is_valid(self):
+        valid = super().is_valid()
+        return (self.questions is None or self.questions.is_valid()) and valid
+
+    def save(self, commit=True):
+        service = super().save(commit)
+        if commit and self.questions is not None:
+            self.questions.instance = service
+            self.questions.save()
+        return service
 
 
 class TextSettingsForm(forms.Form):

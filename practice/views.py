@@ -40,7 +40,7 @@ def home(request):
 @access.admin_required
 def practice_settings(request):
     return render(request, "practice/settings.html", {
-        "services": access.services_of(request.membership),
+        "services": access.services_of(request.membership).prefetch_related("practitioners"),
         "rooms": access.rooms_of(request.membership),
     })
 
