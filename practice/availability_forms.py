@@ -34,9 +34,9 @@ class MarksInvalid:
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
-def check_year(value, what="Dates"):
+def check_year(value, what):
     if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValidationError(f"{what} must be between the years {FIRST_YEAR} and {LAST_YEAR}.", code="year")
+        raise ValidationError(f"{what} must be in the years {FIRST_YEAR} to {LAST_YEAR}.", code="year")
     return value
 
 
@@ -91,15 +91,20 @@ class BookingSettingsForm(forms.ModelForm):
 class HoursRangeForm(MarksInvalid, forms.Form):
     """One range of a weekday: From and To (wall times, on the minute), optionally Starting/Until."""
 
-    start_time = forms.TimeField(label="From", widget=time_input())
-    end_time = forms.TimeField(label="To", widget=time_input())
-    valid_from = forms.DateField(label="Starting", required=False, widget=date_input())
-    valid_until = forms.DateField(label="Until", required=False, widget=date_input())
+    # Each message names its field: the row shows them under the inputs, without labels.
+    start_time = forms.TimeField(label="From", widget=time_input(), error_messages={
+        "required": "Enter the “From” time.", "invalid": "Enter the “From” time like 09:30."})
+    end_time = forms.TimeField(label="To", widget=time_input(), error_messages={
+        "required": "Enter the “To” time.", "invalid": "Enter the “To” time like 17:00."})
+    valid_from = forms.DateField(label="Starting", required=False, widget=date_input(),
+                                 error_messages={"invalid": "“Starting” is not a valid date."})
+    valid_until = forms.DateField(label="Until", required=False, widget=date_input(),
+                                  error_messages={"invalid": "“Until” is not a valid date."})
 
     def _on_the_minute(self, name):
         value = self.cleaned_data[name]
         if value.second or value.microsecond:
-            raise ValidationError("Use whole minutes, like 09:30.", code="seconds")
+            raise ValidationError(f"Use whole minutes for “{self.fields[name].label}”, like 09:30.", code="seconds")
         return value
 
     def clean_start_time(self):
@@ -109,10 +114,10 @@ class HoursRangeForm(MarksInvalid, forms.Form):
         return self._on_the_minute("end_time")
 
     def clean_valid_from(self):
-        return check_year(self.cleaned_data["valid_from"])
+        return check_year(self.cleaned_data["valid_from"], "“Starting”")
 
     def clean_valid_until(self):
-        return check_year(self.cleaned_data["valid_until"])
+        return check_year(self.cleaned_data["valid_until"], "“Until”")
 
     def clean(self):
         cleaned = super().clean()
@@ -233,10 +238,10 @@ class DayOffForm(MarksInvalid, forms.ModelForm):
         self.fields["note"].required = False
 
     def clean_first_day(self):
-        return check_year(self.cleaned_data["first_day"])
+        return check_year(self.cleaned_data["first_day"], "The first day")
 
     def clean_last_day(self):
-        return check_year(self.cleaned_data["last_day"])
+        return check_year(self.cleaned_data["last_day"], "The last day")
 
     def clean(self):
         cleaned = super().clean()
