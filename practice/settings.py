@@ -173,6 +173,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "practice.User"
+AUTHENTICATION_BACKENDS = ["practice.auth.MemberBackend"]  # no log-in for someone whose memberships all ended
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -158,6 +158,12 @@ ARGS = {
     "billing:stripe_webhook": lambda s: [((s.world.home.practice.slug,), {})],
     "notifications:twilio_status_practice": lambda s: [((s.world.home.practice.slug,), {})],
     "billing:refund": lambda s: [((s.payment.pk,), {})],
+    # Client portal invitations: a link that does not work shows the "ask for a new invitation" page;
+    # the invitation buttons are POST only (a GET answers 405); "client" redirects to a contact's page.
+    "activate": lambda s: [(("MQ", "set-password"), {}), (("MQ", "1-abc"), {})],
+    "invitations:invite": lambda s: [((s.world.home.contact.pk,), {})],
+    "invitations:revoke": lambda s: [((s.world.home.contact.pk,), {})],
+    "invitations:client": lambda s: [((s.world.home.client.pk,), {})],
 }
 # Pages not fetched here, and why.
 SKIPPED = {

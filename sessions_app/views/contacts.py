@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from practice import access as practice_access
 from practice.models import TEAM_ROLES
-from sessions_app import access
+from sessions_app import access, invitations
 from sessions_app.forms import ContactForm
 
 
@@ -35,7 +35,14 @@ def contact_edit(request, pk=None):
             contact = form.save()
         messages.success(request, f"Contact “{contact.name}” saved.")
         return redirect("sessions_app:contacts")
-    return render(request, "sessions_app/contact_form.html", {"form": form, "contact": contact})
+    return render(request, "sessions_app/contact_form.html", {"form": form, "contact": contact, "portal": _portal(request, contact)})
+
+
+def _portal(request, contact):
+    """The contact's client portal state, for the team (None on a new contact's page)."""
+    if contact is None or not request.membership.is_team:
+        return None
+    return invitations.portal_state(practice=request.practice, contact=contact)
 
 
 @practice_access.member_required
@@ -61,7 +68,7 @@ def contact_delete(request, pk):
     except ProtectedError:
         form = ContactForm(instance=contact, practice=request.practice, owner=request.user)
         return render(request, "sessions_app/contact_form.html", {
-            "form": form, "contact": contact,
+            "form": form, "contact": contact, "portal": _portal(request, contact),
             "protected": f"“{name}” cannot be deleted: the practice's accounts have charges or payments for this "
                          "contact, and they must stay. Archive the contact instead: it leaves your contacts "
                          "and the search, and the account keeps its history.",
