@@ -33,7 +33,7 @@ def home(request):
     if membership is None:
         return render(request, "practice/no_practice.html", status=403)
     if membership.role == Role.CLIENT:
-        return redirect("sessions_app:my_sessions")
+        return redirect("portal:home")
     return redirect("sessions_app:dashboard")
 
 

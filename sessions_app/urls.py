@@ -8,7 +8,6 @@ app_name = "sessions_app"
 urlpatterns = [
     # Dashboard and portal
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("my/sessions/", views.my_sessions, name="my_sessions"),
     path("join/", views.join, name="join"),
     # Contacts
     path("contacts/", views.contact_list, name="contacts"),

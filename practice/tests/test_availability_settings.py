@@ -252,7 +252,7 @@ def test_clients_may_not(login, world):
     assert client.get(reverse("availability")).status_code == 403
     assert client.get(reverse("availability_for", args=[world.home.practitioner.pk])).status_code == 403
     assert client.post(reverse("availability"), week({MONDAY: [hours("10:00", "11:00")]})).status_code == 403
-    assert 'href="/settings/availability/"' not in client.get(reverse("sessions_app:my_sessions")).content.decode()
+    assert 'href="/settings/availability/"' not in client.get(reverse("portal:home")).content.decode()
     assert not WeeklyHours.objects.exists()
 
 

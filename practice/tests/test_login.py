@@ -27,7 +27,7 @@ def test_anonymous_visitor_is_sent_to_login(client):
         ("staff@demo.test", "sessions_app:dashboard"),
         ("host@demo.test", "sessions_app:dashboard"),
         ("host2@demo.test", "sessions_app:dashboard"),
-        ("client@demo.test", "sessions_app:my_sessions"),
+        ("client@demo.test", "portal:home"),
     ],
 )
 def test_demo_logins_work(client, email, landing):

@@ -43,11 +43,11 @@ def test_an_idle_team_member_is_signed_out_with_a_message(login, world, role):
 def test_a_client_has_no_idle_timeout_but_the_same_lifetime(login, world):
     with time_machine.travel(T0, tick=False) as traveller:
         client = login(world.home.client)
-        assert page(client, "sessions_app:my_sessions").status_code == 200
+        assert page(client, "portal:home").status_code == 200
         traveller.shift(timedelta(hours=3))
-        assert page(client, "sessions_app:my_sessions").status_code == 200
+        assert page(client, "portal:home").status_code == 200
         traveller.shift(timedelta(hours=9, minutes=1))
-        response = page(client, "sessions_app:my_sessions")
+        response = page(client, "portal:home")
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 

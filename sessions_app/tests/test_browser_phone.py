@@ -42,7 +42,7 @@ def test_the_menu_button_is_visible_at_phone_width(chromium, live_server, world)
 @pytest.mark.parametrize("role, paths", [
     ("practitioner", ["sessions_app:calendar", "sessions_app:dashboard", "sessions_app:session_list",
                       "sessions_app:contacts", "sessions_app:session_new"]),
-    ("client", ["sessions_app:calendar", "sessions_app:my_sessions"]),
+    ("client", ["sessions_app:calendar", "portal:home"]),
 ])
 def test_no_page_is_wider_than_a_phone(chromium, live_server, world, role, paths):
     context, page = _phone_page(chromium, live_server, world.home.member(role))

@@ -38,7 +38,7 @@ def test_every_team_page_has_the_new_session_button_in_the_menu_bar(login, world
 
 def test_a_client_has_no_new_session_button(login, world):
     client = login(world.home.client)
-    for name in ("sessions_app:my_sessions", "billing:my_balance", "sessions_app:calendar"):
+    for name in ("portal:home", "billing:my_balance", "sessions_app:calendar"):
         page = client.get(reverse(name)).content.decode()
         assert "New Session" not in page, name
 
@@ -87,8 +87,9 @@ def test_a_clients_list_flags_a_session_on_a_closure_day(login, world):
     SessionFactory(cast=world.home, day=date(2030, 3, 6), hour=10, clients=["Me"], clients__client=world.home.client)
     Closure.objects.create(practice=world.home.practice, title="Spring break", start_date=date(2030, 3, 5),
                            end_date=date(2030, 3, 5))
-    page = login(world.home.client).get(reverse("sessions_app:my_sessions")).content.decode()
-    first, second = page.split("Tuesday, March 5", 1)[1].split("Wednesday, March 6", 1)
+    page = login(world.home.client).get(reverse("portal:home")).content.decode()
+    bookings = page.split("<h2 class=\"h6 text-body-secondary\">Balance", 1)[0]  # not the Closures list beside them
+    first, second = bookings.split("Tuesday, March 5", 1)[1].split("Wednesday, March 6", 1)
     assert "Closure" in first and "The practice is closed that day: Spring break." in first
     assert "Closure" not in second
 

@@ -26,6 +26,7 @@ from billing import payments
 from billing.models import Payment
 from billing.tests.factories import PaymentRequestFactory
 from billing.tests.test_billing_pages import pdf_text
+from practice.models import BookingQuestion, WeeklyHours
 from practice.tests.factories import PASSWORD, ParticipantFactory, SessionFactory
 from sessions_app import completion, ical
 from sessions_app.models import Closure, CompletionType
@@ -90,6 +91,16 @@ def scene(request, world):
             ParticipantFactory(session=session, name="Jamie Rivera", client=home.client, time_zone=zone)
             return session
 
+        # The client portal: the service is bookable online with the practitioner, every day 13:00–17:00
+        # on the hour (starts that read like none of the UTC clock times this test looks for).
+        home.practice.booking_slot_step_minutes = 60
+        home.practice.save()
+        home.service.bookable_online = True
+        home.service.save()
+        home.service.practitioners.add(home.practitioner)
+        BookingQuestion.objects.create(service=home.service, label="What brings you here?")
+        WeeklyHours.objects.bulk_create(WeeklyHours(practice=home.practice, practitioner=home.practitioner, weekday=day,
+                                                    start_time=time(13), end_time=time(17)) for day in range(7))
         sessions = {"earlier": book(*EARLIER), "tonight": book(*TONIGHT), "tomorrow": book(*TOMORROW), "saved": book(*SAVED)}
         saved = sessions["saved"]
         ParticipantFactory(session=saved, name=home.contact.name, contact=home.contact, time_zone=zone)
@@ -116,6 +127,15 @@ def each_session(scene):
 def month_range(scene):
     start = scene.local(date(2030, 1, 1), time(0))
     return {"start": start.isoformat(), "end": (start + timedelta(days=35)).isoformat()}
+
+
+def portal_slot(scene):
+    """A free slot the portal lists, as its URLs carry it (UTC, to the minute)."""
+    return {"start": scene.local(TODAY + timedelta(days=2), time(14)).astimezone(UTC).strftime("%Y%m%dT%H%MZ")}
+
+
+def portal_steps(scene, *rest):
+    return (scene.world.home.service.pk, *rest)
 
 
 PERIOD = {"from": "2030-01-01", "to": "2030-01-31"}
@@ -164,12 +184,24 @@ ARGS = {
     "invitations:invite": lambda s: [((s.world.home.contact.pk,), {})],
     "invitations:revoke": lambda s: [((s.world.home.contact.pk,), {})],
     "invitations:client": lambda s: [((s.world.home.client.pk,), {})],
+    # The client portal: Bookings and the booking steps (the slots are in the client's zone).
+    "portal:booking": each_session,
+    "portal:booking_cancel": each_session,
+    "portal:booking_reschedule": each_session,
+    "portal:booking_reschedule_confirm": lambda s: [((s.sessions["tomorrow"].pk,), portal_slot(s))],
+    "portal:book_method": lambda s: [(portal_steps(s), {})],
+    "portal:book_practitioner": lambda s: [(portal_steps(s, "video"), {})],
+    "portal:book_time": lambda s: [(portal_steps(s, "video", s.world.home.practitioner.pk), {}),
+                                   (portal_steps(s, "video", s.world.home.practitioner.pk), {"day": "2030-01-17"})],
+    "portal:book_details": lambda s: [(portal_steps(s, "video", s.world.home.practitioner.pk), portal_slot(s))],
 }
 # Pages not fetched here, and why.
 SKIPPED = {
     "favicon.ico": "a redirect to a static file",
     "day_off_add": "POST only (a GET answers 405); its errors show on the availability page, crawled",
     "day_off_delete": "POST only (a GET answers 405)",
+    "sessions_app:request_confirm": "POST only (a GET answers 405); its button is on the dashboard and session pages, crawled",
+    "sessions_app:request_decline": "POST only (a GET answers 405)",
 }
 
 
@@ -325,7 +357,10 @@ def local_pages(scene):
             (role, reverse("sessions_app:session_popup", args=[s["tonight"].pk]), {}, tonight),
         ]
     pages += [
-        ("client", reverse("sessions_app:my_sessions"), {}, tomorrow),
+        ("client", reverse("portal:home"), {}, tomorrow),
+        ("client", reverse("portal:booking", args=[s["tomorrow"].pk]), {}, tomorrow),
+        ("client", reverse("portal:book_details", args=portal_steps(scene, "video", scene.world.home.practitioner.pk)),
+         portal_slot(scene), g_i_a(TODAY + timedelta(days=2), time(14))),
         (None, reverse("billing:pay", args=[scene.pay_token]), {}, tomorrow),
     ]
     return pages

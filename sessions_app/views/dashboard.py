@@ -1,7 +1,7 @@
 from datetime import datetime, time, timedelta
 
 from django.db.models import Prefetch
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 
 from notifications.models import Notification, NotificationKind
@@ -54,8 +54,3 @@ def dashboard(request):
         "today": today,
     })
 
-
-@practice_access.role_required("client")
-def my_sessions(request):
-    """The old address of a client's sessions: Bookings are on the portal home now."""
-    return redirect("portal:home")

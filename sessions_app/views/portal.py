@@ -14,7 +14,7 @@ from practice.errors import DomainError
 from practice.models import Role
 from sessions_app import access, booking, money
 from sessions_app.closures import closures_between, mark_closures
-from sessions_app.models import Participant, SessionStatus
+from sessions_app.models import Participant, SessionService, SessionStatus
 from sessions_app.views.slot_picker import parse_start, render_in, slot_picker, viewer_zone
 
 client_required = practice_access.role_required(Role.CLIENT)
@@ -28,7 +28,6 @@ def _my_sessions(request):
         access.sessions_visible_to(request.membership)
         .annotate(is_shared=Exists(others))
         .select_related("practitioner", "room")
-        .prefetch_related(Prefetch("participants", queryset=mine, to_attr="my_participation"), "session_services__service")
     )
 
 
@@ -37,12 +36,15 @@ def home(request):
     """Request a Session, then Bookings: requests and upcoming sessions, then past ones."""
     now = timezone.now()
     sessions = _my_sessions(request)
-    upcoming = mark_closures(sessions.filter(end__gte=now, status=SessionStatus.SCHEDULED).order_by("start")[:50],
-                             request.practice)
+    lines = SessionService.objects.select_related("service")
+    upcoming = mark_closures(
+        sessions.filter(end__gte=now, status=SessionStatus.SCHEDULED).order_by("start")
+        .prefetch_related(Prefetch("session_services", queryset=lines))[:50],
+        request.practice)
     past = list(sessions.exclude(end__gte=now, status=SessionStatus.SCHEDULED).order_by("-start")[:PAST_SHOWN])
     today = timezone.localdate(now, zoneinfo.ZoneInfo(request.practice.time_zone))
     return render(request, "sessions_app/portal/home.html", {
-        "upcoming": upcoming, "past": past, "services": booking.bookable_services(request.practice),
+        "upcoming": upcoming, "past": past, "services": booking.bookable_services(request.practice).exists(),
         "closures": closures_between(request.practice, today, today + timedelta(days=90)).order_by("start_date"),
         "balance": money.client_balance(request.practice, request.user), "currency": request.practice.currency,
     })
