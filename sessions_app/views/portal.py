@@ -22,7 +22,6 @@ PAST_SHOWN = 20
 
 
 def _my_sessions(request):
-    mine = Participant.objects.filter(client=request.user)
     others = Participant.objects.filter(session=OuterRef("pk"), is_client=True).exclude(client=request.user)
     return (
         access.sessions_visible_to(request.membership)
