@@ -173,6 +173,8 @@ def confirm_request(*, practice, actor, session: Session) -> Session:
     """The practitioner takes the request: the client is sent the invitation (the confirmation
     e-mail) and reminders. The slot was held all along, so confirming cannot double-book."""
     session = _locked_request(practice, session)
+    if session.end <= timezone.now():
+        raise DomainError("This request's time has passed. Decline it, or schedule a new session.", code="past")
     session.booking_state = BookingState.CONFIRMED
     session.save(update_fields=["booking_state", "updated_at"])
     messages.invite(session, list(session.participants.all()))

@@ -8,9 +8,10 @@ from notifications.models import Notification, NotificationKind
 from practice import access as practice_access
 from sessions_app import access
 from sessions_app.forms import TIME_CHOICES
-from sessions_app.models import SessionStatus
+from sessions_app.models import BookingState, SessionStatus
 
 DASHBOARD_LIMIT = 25
+REQUESTS_SHOWN = 10
 
 
 @practice_access.team_required
@@ -37,6 +38,14 @@ def dashboard(request):
         )
         .order_by("start")[:DASHBOARD_LIMIT]
     )
+    # Portal requests waiting for an answer, however far out (the lists below stop at 25 sessions).
+    requests = (
+        access.sessions_visible_to(request.membership)
+        .filter(booking_state=BookingState.REQUESTED, status=SessionStatus.SCHEDULED, start__gte=now)
+        .select_related("practitioner").prefetch_related("participants").order_by("start")
+    )
+    if not request.membership.is_office:
+        requests = requests.filter(practitioner=request.user)
     today_sessions, upcoming = [], []
     for session in sessions:
         if timezone.localtime(session.start).date() <= today:
@@ -45,6 +54,7 @@ def dashboard(request):
         else:
             upcoming.append(session)
     return render(request, "sessions_app/dashboard.html", {
+        "requests": list(requests[:REQUESTS_SHOWN]),
         "today_sessions": today_sessions,
         "sessions": upcoming,
         "shown": len(today_sessions) + len(upcoming),
