@@ -107,8 +107,10 @@ class BookingData:
     answers: dict = field(default_factory=dict)  # question id -> text
 
 
-def _client_participant(practice, client, time_zone) -> ParticipantData:
-    contact = Contact.objects.filter(practice=practice, client=client).order_by("pk").first()
+def _client_participant(practice, client, practitioner, time_zone) -> ParticipantData:
+    """The client as a participant, from their contact (the practitioner's own, else any in the practice)."""
+    contacts = Contact.objects.filter(practice=practice, client=client)
+    contact = contacts.filter(owner=practitioner).order_by("pk").first() or contacts.order_by("pk").first()
     return ParticipantData(
         name=(contact.name if contact else client.get_full_name()) or client.email,
         invite_method=InviteMethod.EMAIL, email=client.email, time_zone=time_zone, contact=contact, client=client,
@@ -150,7 +152,7 @@ def book(*, membership: Membership, data: BookingData, now=None) -> Session:
     session = schedule_session(practice=practice, actor=client, data=SessionData(
         practitioner=practitioner, start=data.start, duration_minutes=minutes, time_zone=data.time_zone,
         delivery_method=method, services=[(service, service.price)],
-        participants=[_client_participant(practice, client, data.time_zone)],
+        participants=[_client_participant(practice, client, practitioner, data.time_zone)],
         booking_state=BookingState.REQUESTED if requested else BookingState.CONFIRMED,
     ))
     BookingAnswer.objects.bulk_create(
