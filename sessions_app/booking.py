@@ -117,13 +117,17 @@ def _client_participant(practice, client, practitioner, time_zone) -> Participan
     )
 
 
-def _refuse(*, practice, practitioner, minutes, start, now, exclude_session=None):
-    """Raise the plain answer for a start that is not a free slot: taken, or never offered."""
+def refusal(*, practice, practitioner, minutes, start, now=None) -> DomainError:
+    """The plain answer for a start that is not a free slot: just taken, or never offered."""
     offered = availability.slots(practice=practice, practitioner=practitioner, minutes=minutes, window_start=start,
                                  window_end=start + timedelta(microseconds=1), now=now, ignore_sessions=True)
     if start in offered:
-        raise SlotTaken(SLOT_TAKEN)
-    raise DomainError(SLOT_NOT_OFFERED, code="not_offered")
+        return SlotTaken(SLOT_TAKEN)
+    return DomainError(SLOT_NOT_OFFERED, code="not_offered")
+
+
+def _refuse(*, practice, practitioner, minutes, start, now):
+    raise refusal(practice=practice, practitioner=practitioner, minutes=minutes, start=start, now=now)
 
 
 def check_client(membership: Membership) -> None:

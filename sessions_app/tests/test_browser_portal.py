@@ -99,7 +99,7 @@ def test_a_client_is_invited_books_in_their_zone_is_confirmed_and_reschedules(pa
 
     # The practitioner confirms from the dashboard.
     page.goto(f"{live_server.url}/dashboard/")
-    request = page.locator(f"[data-request='{session.pk}']")
+    request = page.locator(f"#requests [data-request='{session.pk}']")  # the requests list at the top
     shots(page, "4-host-dashboard")
     request.get_by_role("button", name="Confirm").click()
     page.wait_for_url(re.compile(r"/dashboard/$"))

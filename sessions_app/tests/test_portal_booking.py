@@ -345,8 +345,6 @@ def test_the_portal_home_lists_upcoming_sessions_with_the_requested_badge_and_pa
     assert "Requested" not in past_part
 
 
-@pytest.mark.xfail(strict=True, reason="portal/_state_badge.html tests `past`, which on the home page is also the view's list of "
-                                       "past sessions: with any past session, every upcoming confirmed booking reads Past")
 def test_an_upcoming_confirmed_booking_reads_confirmed_also_when_the_client_has_past_sessions(world, service, as_client):
     SessionFactory(cast=world.home, past=True, clients=[{"name": "Riley Park", "client": world.home.client}])
     SessionFactory(cast=world.home, day=date(2030, 1, 10), hour=14, clients=[{"client": world.home.client}])

@@ -160,7 +160,7 @@ def test_a_start_that_is_not_listed_is_refused_by_book_and_by_the_steps(world, s
     form = as_client.get(details_url(service, world.home.practitioner), {"start": start_param(start), "tz": "America/New_York"})
     assert form.status_code == 302 and form.url.startswith(time_url(service, world.home.practitioner))
     slots = shown(as_client.get(form.url))
-    assert SLOT_TAKEN in slots or SLOT_NOT_OFFERED in slots  # which of the two: see the xfail below
+    assert SLOT_TAKEN in slots or SLOT_NOT_OFFERED in slots  # which of the two: see the form-step wording test below
 
     tamper_draft(as_client, start=start_param(start))  # a stale review page, or an edited one
     response = confirm_and_book(as_client)
@@ -169,8 +169,6 @@ def test_a_start_that_is_not_listed_is_refused_by_book_and_by_the_steps(world, s
     assert counts() == before and before[1:] == (0, 0), NOTHING_WRITTEN
 
 
-@pytest.mark.xfail(strict=True, reason="booking_steps.details answers SLOT_TAKEN for any parsable start that is not free, "
-                                       "also one never offered (off the grid, closure, notice); book() tells them apart")
 @pytest.mark.parametrize("case", ["off-grid minute", "on a closure day", "inside the minimum notice"])
 def test_the_booking_form_step_says_a_time_never_offered_is_not_open_rather_than_just_taken(world, service, as_client, case):
     make_unlisted, start, answer, _neighbour = UNLISTED[case]
@@ -400,7 +398,7 @@ def test_a_garbage_or_unlisted_start_is_refused_with_a_message(world, service, a
         assert response.status_code == 200 and response.redirect_chain, start
         if start != "20300109T1507Z":  # not a time at all
             assert SLOT_NOT_OFFERED in shown(response), start
-        else:  # a time, of a minute never offered (the wording: see the xfail above)
+        else:  # a time, of a minute never offered (the wording: see the form-step wording test above)
             assert SLOT_NOT_OFFERED in shown(response) or SLOT_TAKEN in shown(response), start
         response = as_client.post(url, {"start": start}, follow=True)
         assert response.status_code == 200 and response.redirect_chain, start
@@ -411,9 +409,6 @@ def test_a_garbage_or_unlisted_start_is_refused_with_a_message(world, service, a
     assert counts() == (0, 0, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="OverflowError (500) for a start at the ends of the calendar: booking_steps.details builds "
-                                       "its redirect with start.astimezone(zone); portal.booking_reschedule_confirm does the same "
-                                       "on GET (start + length, astimezone) and after the refusal on POST")
 @pytest.mark.parametrize("start, tz", [("99991231T2359Z", "Asia/Tokyo"), ("00010101T0000Z", "America/New_York")])
 def test_a_start_at_the_ends_of_the_calendar_is_refused_never_a_500(world, service, start, tz):
     browser = Client(raise_request_exception=False)

@@ -130,10 +130,14 @@ def details(request, service, method, practitioner):
     zone = viewer_zone(request)
     start = parse_start(request.GET.get("start") or request.POST.get("start"))
     time_url = reverse("portal:book_time", args=[service.pk, method, practitioner.pk]) + f"?tz={zone.key}"
-    if start is None or not availability.is_free(practice=request.practice, practitioner=practitioner,
-                                                 minutes=service.duration_minutes, start=start):
-        messages.error(request, booking.SLOT_NOT_OFFERED if start is None else booking.SLOT_TAKEN)
-        return redirect(time_url + (f"&day={start.astimezone(zone):%Y-%m-%d}" if start else ""))
+    minutes = service.duration_minutes
+    if start is None:
+        messages.error(request, booking.SLOT_NOT_OFFERED)
+        return redirect(time_url)
+    if not availability.is_free(practice=request.practice, practitioner=practitioner, minutes=minutes, start=start):
+        error = booking.refusal(practice=request.practice, practitioner=practitioner, minutes=minutes, start=start)
+        messages.error(request, " ".join(error.messages))
+        return redirect(time_url + f"&day={start.astimezone(zone):%Y-%m-%d}")
     draft = request.session.get(DRAFT) or {}
     same = draft.get("service") == service.pk and draft.get("start") == format_start(start)
     initial = {f"q{pk}": value for pk, value in (draft.get("answers") or {}).items()} if same else None

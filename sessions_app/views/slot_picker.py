@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 
+from practice.periods import EARLIEST_DAY, LATEST_DAY
 from practice.timezones import validate_time_zone
 from sessions_app import availability
 
@@ -23,9 +24,11 @@ def format_start(moment: datetime) -> str:
 def parse_start(text) -> datetime | None:
     """A slot start from a URL, or None for anything that is not one."""
     try:
-        return datetime.strptime(str(text or ""), START_FORMAT).replace(tzinfo=UTC)
+        start = datetime.strptime(str(text or ""), START_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
+    # Only years where date arithmetic in any zone stays inside datetime's range.
+    return start if EARLIEST_DAY <= start.date() <= LATEST_DAY else None
 
 
 def viewer_zone(request, *, warn=False) -> zoneinfo.ZoneInfo:
