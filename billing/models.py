@@ -111,15 +111,23 @@ class StripeEvent(models.Model):
 
 
 class Payment(models.Model):
-    """A successful Stripe payment for a participant (recorded from Stripe's event, not the browser)."""
+    """A successful Stripe payment for a participant, or for a client's package (recorded from
+    Stripe's event, not the browser)."""
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="payments")
-    participant = models.ForeignKey("sessions_app.Participant", on_delete=models.PROTECT, related_name="payments")
+    participant = models.ForeignKey("sessions_app.Participant", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="payments")
+    client_package = models.ForeignKey("ClientPackage", null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     payment_intent = models.CharField(max_length=100, unique=True)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
     refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=Q(participant__isnull=False, client_package__isnull=True) | Q(participant__isnull=True, client_package__isnull=False),
+            name="payment_for_participant_or_package")]
 
     def __str__(self):
         return f"{self.amount} {self.currency} ({self.payment_intent})"
@@ -132,3 +140,92 @@ class Refund(models.Model):
     refund_id = models.CharField(max_length=100, unique=True)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class PackageProduct(models.Model):
+    """A package the practice sells: a number of sessions of some services, valid for some days."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="package_products")
+    name = models.CharField(max_length=120)
+    services = models.ManyToManyField("practice.Service", related_name="+", help_text="The services a credit can be used for.")
+    session_count = models.PositiveSmallIntegerField("Sessions")
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    validity_days = models.PositiveIntegerField("Valid for (days)", help_text="Counted from the day it is assigned.")
+    weekly_limit = models.PositiveSmallIntegerField("Limit per week", null=True, blank=True,
+                                                    help_text="At most this many sessions a week (Monday to Sunday); empty for no limit.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "name"], name="package_product_name_unique_in_practice"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="package_product_price_not_negative"),
+            models.CheckConstraint(condition=Q(session_count__gt=0), name="package_product_has_sessions"),
+            models.CheckConstraint(condition=Q(validity_days__gt=0), name="package_product_valid_some_days"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PackageState(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+    ACTIVE = "active", "Active"
+    CANCELED = "canceled", "Canceled"
+
+
+class ClientPackage(models.Model):
+    """A package assigned or sold to one client: a copy of the product's terms as they were.
+
+    What is left is the session count minus the live redemptions (``PackageRedemption``), never
+    a stored counter; a booking locks this row to take the last credit once only.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(PackageProduct, on_delete=models.PROTECT, related_name="client_packages")
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="packages")
+    name = models.CharField(max_length=120)
+    services = models.ManyToManyField("practice.Service", related_name="+")
+    session_count = models.PositiveSmallIntegerField()
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    weekly_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=20, choices=PackageState.choices, default=PackageState.ACTIVE)
+    paid_outside = models.BooleanField(default=False, help_text="Paid outside the app (cash, cheque, another terminal).")
+    starts_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    checkout_session_id = models.CharField(max_length=100, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["practice", "client", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("starts_at")), name="client_package_expires_after_start"),
+            models.CheckConstraint(condition=Q(session_count__gt=0), name="client_package_has_sessions"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="client_package_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} for {self.client}"
+
+
+class PackageRedemption(models.Model):
+    """One session booked on a package. A cancel outside the policy window voids it (the credit
+    comes back); a late cancel leaves it (the credit is used)."""
+
+    client_package = models.ForeignKey(ClientPackage, on_delete=models.PROTECT, related_name="redemptions")
+    session = models.ForeignKey("sessions_app.Session", on_delete=models.PROTECT, related_name="package_redemptions")
+    participant = models.ForeignKey("sessions_app.Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["session"], condition=Q(voided_at__isnull=True),
+                                               name="one_live_redemption_per_session")]
+
+    def __str__(self):
+        return f"{self.client_package} · session {self.session_id}"

@@ -211,6 +211,12 @@ class Service(models.Model):
     video = models.BooleanField("Secure video", default=True)
     phone = models.BooleanField("Phone", default=False)
     bookable_online = models.BooleanField(default=False, help_text="Clients may book it from the portal.")
+    payment_at_booking = models.CharField(
+        "Payment at booking", max_length=10, default="none",
+        choices=[("none", "None"), ("full", "Full price"), ("deposit", "Deposit")],
+        help_text="What a client pays through Stripe Checkout when booking online (not when booking from a package).")
+    deposit_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
+                                         validators=[MinValueValidator(Decimal("0.01"))])
     practitioners = models.ManyToManyField(
         "User", blank=True, related_name="offered_services", verbose_name="Offered by",
         help_text="The practitioners clients may book this service with in the portal.")
@@ -233,10 +239,23 @@ class Service(models.Model):
                 condition=models.Q(in_person=True) | models.Q(video=True) | models.Q(phone=True),
                 name="service_has_delivery_method",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(payment_at_booking="deposit") | models.Q(deposit_amount__gt=0),
+                name="service_deposit_has_amount",
+            ),
         ]
 
     def __str__(self):
         return f"{self.cpt_code} {self.name}"
+
+    @property
+    def amount_at_booking(self) -> Decimal | None:
+        """What a client pays when booking it online, or None."""
+        if self.payment_at_booking == "full" and self.price > 0:
+            return self.price
+        if self.payment_at_booking == "deposit" and self.deposit_amount:
+            return min(self.deposit_amount, self.price) if self.price > 0 else self.deposit_amount
+        return None
 
     @property
     def delivery_methods(self):

@@ -63,7 +63,7 @@ def reminder_offsets(practice):
 
 
 def schedule_reminders(session, participant):
-    if session.is_requested:
+    if session.is_unannounced:
         return  # a portal request is announced (and reminded) once the practitioner confirms it
     now = timezone.now()
     for minutes in reminder_offsets(session.practice):
@@ -75,7 +75,7 @@ def schedule_reminders(session, participant):
 
 def invite(session, participants, *, recurrence=""):
     """Invitations (and their reminders) for newly added participants; none for a session already over."""
-    if session.end <= timezone.now() or session.is_requested:
+    if session.end <= timezone.now() or session.is_unannounced:
         return
     for participant in participants:
         write(session, participant, NotificationKind.INVITE, recurrence=recurrence)
@@ -85,7 +85,7 @@ def invite(session, participants, *, recurrence=""):
 def reschedule(session, old_start, participants):
     """The session moved: withdraw what speaks of the old time; tell each participant; new reminders."""
     outbox.withdraw(session, participants)
-    if session.is_requested:
+    if session.is_unannounced:
         return
     for participant in participants:
         write(session, participant, NotificationKind.RESCHEDULE, old_start=in_zone(old_start, participant.time_zone))

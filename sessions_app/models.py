@@ -86,7 +86,9 @@ class BookingState(models.TextChoices):
 
     CONFIRMED = "confirmed", "Confirmed"
     REQUESTED = "requested", "Requested"
+    PAYMENT_PENDING = "payment_pending", "Payment pending"
     DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Hold expired"
 
 
 class SessionKind(models.TextChoices):
@@ -255,7 +257,9 @@ class Session(models.Model):
     private_note = models.TextField(blank=True, help_text="Only the practice team sees this note.")
     access_code = models.CharField(max_length=9, default=new_access_code, editable=False)
     status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
-    booking_state = models.CharField(max_length=10, choices=BookingState.choices, default=BookingState.CONFIRMED)
+    booking_state = models.CharField(max_length=20, choices=BookingState.choices, default=BookingState.CONFIRMED)
+    # A payment-pending booking holds its slot until then; the beat task releases it after.
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
     completion_label = models.CharField(max_length=40, blank=True, help_text="Snapshot of the outcome it was saved with.")
     series = models.ForeignKey(SessionSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
     # The series date this session was made for; stays put when the session is moved.
@@ -271,6 +275,7 @@ class Session(models.Model):
         indexes = [
             models.Index(fields=["practice", "start"]),
             models.Index(fields=["practitioner", "start"]),
+            models.Index(fields=["hold_expires_at"], condition=Q(booking_state="payment_pending"), name="session_payment_holds"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_ends_after_start"),
@@ -320,6 +325,16 @@ class Session(models.Model):
     @property
     def is_requested(self) -> bool:
         return self.booking_state == BookingState.REQUESTED and self.status == SessionStatus.SCHEDULED
+
+    @property
+    def is_payment_pending(self) -> bool:
+        return self.booking_state == BookingState.PAYMENT_PENDING and self.status == SessionStatus.SCHEDULED
+
+    @property
+    def is_unannounced(self) -> bool:
+        """A portal booking not yet confirmed (requested, or waiting for its payment): it holds its
+        slot, but its participants are told nothing until it is confirmed."""
+        return self.is_requested or self.is_payment_pending
 
     def accepts_messages_about(self, start) -> bool:
         """Whether a message written about ``start`` may still go out (asked by notifications.delivery)."""
@@ -407,3 +422,31 @@ class BookingAnswer(models.Model):
 
     def __str__(self):
         return f"{self.label}: {self.answer}"
+
+
+class LateCancelAction(models.TextChoices):
+    CONTACT = "contact", "Contact your practitioner to cancel"
+    LATE_CANCEL = "late_cancel", "Late Cancel"
+
+
+class CancellationPolicy(models.Model):
+    """What a client may do in the portal inside the practice's cancellation notice
+    (``Practice.cancellation_notice_hours``, counted in absolute hours before the session)."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="cancellation_policy")
+    inside_window = models.CharField("Inside the notice", max_length=12, choices=LateCancelAction.choices,
+                                     default=LateCancelAction.CONTACT)
+    late_cancel_type = models.ForeignKey(
+        CompletionType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="Save a late cancel as", help_text="The completion type a late cancel is saved with (its charge).")
+    reschedule_follows_window = models.BooleanField(
+        "Reschedules follow the same notice", default=True,
+        help_text="Inside the notice, a client cannot reschedule either.")
+    note = models.TextField("Policy text", blank=True, max_length=1000,
+                            help_text="Shown to clients with the rule, e.g. why the notice matters.")
+
+    class Meta:
+        verbose_name_plural = "cancellation policies"
+
+    def __str__(self):
+        return f"Cancellation policy of {self.practice}"
