@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
-from billing import ledger, messages
+from billing import booking_payments, ledger, messages, packages
 from billing.models import EntryKind, Payment, PaymentRequest, PaymentState, Refund, StripeEvent
 from notifications.outbox import BROKER_RETRY
 from practice.errors import DomainError
@@ -221,6 +221,12 @@ def _participant(event: StripeEvent, metadata) -> Participant | None:
 
 
 def _record_payment(event, obj):
+    metadata = obj.get("metadata") or {}
+    # A package sold through Checkout, and a payment taken when booking in the portal, have their own rules.
+    if metadata.get("client_package_id"):
+        return packages.payment_event(event, obj)
+    if metadata.get("booking_hold") and event.type == "checkout.session.completed":
+        return booking_payments.checkout_completed(event, obj)
     if event.type == "checkout.session.completed":
         if obj.get("payment_status") != "paid":
             return "checkout not paid yet"
@@ -300,7 +306,7 @@ def payment_label(event, obj, practice) -> str:
 
 def _record_refunds(event, obj):
     intent = obj.get("payment_intent")
-    payment = Payment.objects.select_for_update().select_related("participant__session").filter(
+    payment = Payment.objects.select_for_update(of=("self",)).select_related("participant__session").filter(
         payment_intent=intent, practice_id=event.practice_id).first()
     if payment is None:
         return None  # waiting for the payment event

@@ -18,6 +18,7 @@ urlpatterns = [
     path("settings/services/<int:pk>/", views.service_edit, name="service_edit"),
     path("settings/rooms/", include("sessions_app.room_urls")),
     path("settings/availability/", include("practice.availability_urls")),
+    path("settings/cancellation-policy/", include("sessions_app.policy_urls")),
     path("activate/", include("practice.activation_urls")),
     path("portal-invitations/", include("sessions_app.invitation_urls")),
     path("my/", include("sessions_app.portal_urls")),

@@ -8,6 +8,7 @@ one slot give one session and a plain answer for the other.
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -15,19 +16,20 @@ from django.utils import timezone
 
 from practice.errors import Conflict, DomainError, NotAllowed
 from practice.models import HOSTING_ROLES, BookingQuestion, Membership, QuestionKind, Role, Service, User
-from sessions_app import availability, messages
+from sessions_app import availability, messages, money, policy
 from sessions_app.models import BookingAnswer, BookingState, Contact, InviteMethod, Session, SessionStatus
 from sessions_app.scheduling import (
     ParticipantData,
     SessionData,
     _lock_booking,
     _save_with_unique_code,
-    cancel_session,
     check_slot,
     schedule_session,
 )
 
 SLOT_TAKEN = "That time was just taken — pick another."
+# How long a booking waiting for its payment holds the slot.
+HOLD = timedelta(minutes=15)
 SLOT_NOT_OFFERED = "That time is not open for booking — pick another."
 SHORT_ANSWER_MAX = 200
 LONG_ANSWER_MAX = 2000
@@ -105,6 +107,7 @@ class BookingData:
     start: datetime
     time_zone: str  # the client's, for their invitation and reminders
     answers: dict = field(default_factory=dict)  # question id -> text
+    package_id: int | None = None  # book on a credit of this client package (no payment then)
 
 
 def _client_participant(practice, client, practitioner, time_zone) -> ParticipantData:
@@ -153,18 +156,71 @@ def book(*, membership: Membership, data: BookingData, now=None) -> Session:
         _refuse(practice=practice, practitioner=practitioner, minutes=minutes, start=data.start, now=now)
     check_slot(practice=practice, start=data.start, end=data.start + timedelta(minutes=minutes), now=now)
     requested = practice.booking_requires_confirmation
+    pay = payment_at_booking(practice, service) if data.package_id is None else None
+    participant = _client_participant(practice, client, practitioner, data.time_zone)
+    if pay:
+        participant.payment_service, participant.payment_amount = service, pay
+        state = BookingState.PAYMENT_PENDING
+    else:
+        state = BookingState.REQUESTED if requested else BookingState.CONFIRMED
+    # A session on a package credit is paid for by the package: its service is charged at 0.
+    price = service.price if data.package_id is None else Decimal("0.00")
     session = schedule_session(practice=practice, actor=client, data=SessionData(
         practitioner=practitioner, start=data.start, duration_minutes=minutes, time_zone=data.time_zone,
-        delivery_method=method, services=[(service, service.price)],
-        participants=[_client_participant(practice, client, practitioner, data.time_zone)],
-        booking_state=BookingState.REQUESTED if requested else BookingState.CONFIRMED,
+        delivery_method=method, services=[(service, price)], participants=[participant], booking_state=state,
     ))
+    if pay:
+        session.hold_expires_at = now + HOLD
+        session.save(update_fields=["hold_expires_at"])
+    if data.package_id is not None:
+        money.redeem_package(practice=practice, client=client, client_package_id=data.package_id, session=session,
+                             participant=session.participants.get(), service=service, now=now)
     BookingAnswer.objects.bulk_create(
         BookingAnswer(session=session, question=question, label=question.label, answer=value, position=index)
         for index, (question, value) in enumerate(answers)
     )
-    messages.new_booking(session)
+    if not pay:  # a booking waiting for its payment is announced once paid (payment_received)
+        messages.new_booking(session)
     return session
+
+
+def payment_at_booking(practice, service) -> Decimal | None:
+    """What a client pays through Checkout to book ``service``, or None (none asked, or Stripe not set up)."""
+    amount = service.amount_at_booking
+    return amount if amount and practice.stripe_ready else None
+
+
+@transaction.atomic
+def payment_received(*, session: Session, authorised_only: bool, now=None) -> bool:
+    """Stripe says the client paid (or authorised) the booking's payment: the held session becomes a
+    request (authorised, for the practitioner to confirm) or a confirmed, invited session. False when
+    the hold is gone (expired and released, or canceled): the caller then cancels or refunds."""
+    now = now or timezone.now()
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not session.is_payment_pending:
+        return False
+    session.booking_state = BookingState.REQUESTED if authorised_only else BookingState.CONFIRMED
+    session.hold_expires_at = None
+    session.save(update_fields=["booking_state", "hold_expires_at", "updated_at"])
+    if not authorised_only:
+        messages.invite(session, list(session.participants.all()))
+    messages.new_booking(session)
+    return True
+
+
+@transaction.atomic
+def expire_hold(*, session: Session, now=None) -> bool:
+    """Free the slot of a booking whose payment did not come in time; False if it is no longer held."""
+    now = now or timezone.now()
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not session.is_payment_pending or (session.hold_expires_at and session.hold_expires_at > now):
+        return False
+    session.booking_state = BookingState.EXPIRED
+    session.status = SessionStatus.CANCELED
+    session.save(update_fields=["booking_state", "status", "updated_at"])
+    messages.cancel(session, list(session.participants.all()), notify=False)
+    money.return_package_credit(session=session, reason="The booking's payment did not come in time.")
+    return True
 
 
 def _locked_request(practice, session) -> Session:
@@ -181,6 +237,7 @@ def confirm_request(*, practice, actor, session: Session) -> Session:
     session = _locked_request(practice, session)
     if session.end <= timezone.now():
         raise DomainError("This request's time has passed. Decline it, or schedule a new session.", code="past")
+    money.capture_booking_payment(session)  # a refusal from Stripe leaves the request as it was
     session.booking_state = BookingState.CONFIRMED
     session.save(update_fields=["booking_state", "updated_at"])
     messages.invite(session, list(session.participants.all()))
@@ -194,6 +251,8 @@ def decline_request(*, practice, actor, session: Session, message: str = "") -> 
     session.booking_state = BookingState.DECLINED
     session.status = SessionStatus.CANCELED
     session.save(update_fields=["booking_state", "status", "updated_at"])
+    money.release_booking_payment(session, reason="declined")
+    money.return_package_credit(session=session, reason="Request declined.")
     messages.declined(session, list(session.participants.all()), message=message)
     return session
 
@@ -226,6 +285,7 @@ def reschedule_booking(*, membership: Membership, session: Session, start: datet
     _lock_booking(session.practitioner_id, session.room_id)  # before the session's row, as everywhere
     session = _locked_own_booking(membership, session, now)
     practice, minutes = membership.practice, session.duration_minutes
+    policy.check_reschedule(practice=practice, session=session, now=now)
     if start == session.start:
         return session
     if not availability.is_free(practice=practice, practitioner=session.practitioner, minutes=minutes, start=start, now=now,
@@ -241,8 +301,8 @@ def reschedule_booking(*, membership: Membership, session: Session, start: datet
 
 @transaction.atomic
 def cancel_booking(*, membership: Membership, session: Session, now=None) -> Session:
-    """The client cancels their own booking; its time is free again."""
+    """The client cancels their own booking, under the practice's cancellation policy (``policy``)."""
     check_client(membership)
-    session = _locked_own_booking(membership, session, now or timezone.now())
-    return cancel_session(practice=membership.practice, actor=membership.user, session=session,
-                          notify=not session.is_requested)
+    now = now or timezone.now()
+    session = _locked_own_booking(membership, session, now)
+    return policy.cancel_by_client(membership=membership, session=session, now=now)

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from billing import ledger, payments
+from billing import booking_payments, ledger, packages, payments
 
 
 def amount(value, currency: str) -> Decimal:
@@ -60,3 +60,40 @@ def client_balance(practice, client) -> Decimal:
     """What a client user's account in ``practice`` comes to (the portal home shows it)."""
     total = ledger.client_account(practice, client=client).aggregate(total=Sum("amount"))["total"]
     return amount(total or 0, practice.currency)
+
+
+# Packages and payment at booking (the client portal).
+
+def usable_packages(practice, client, *, service=None, now=None):
+    """The client's packages that can be booked from now (each with ``used``), soonest to expire first."""
+    return packages.usable_packages(practice, client, service=service, now=now)
+
+
+def redeem_package(*, practice, client, client_package_id, session, participant, service, now=None):
+    """Use one credit of the package for the session, in the booking's transaction (DomainError if none)."""
+    return packages.redeem(practice=practice, client=client, client_package_id=client_package_id, session=session,
+                           participant=participant, service=service, now=now)
+
+
+def return_package_credit(*, session, reason: str) -> int:
+    """The session's package credit comes back (a cancel outside the policy window, a decline)."""
+    return packages.return_credit(session=session, reason=reason)
+
+
+def package_redemption(session):
+    return packages.redemption_of(session)
+
+
+def booking_checkout(participant, *, capture_manual: bool, hold_until) -> str:
+    """Stripe Checkout for the participant's payment at booking; the URL to send the client to."""
+    return booking_payments.start_booking_checkout(participant, capture_manual=capture_manual, hold_until=hold_until)
+
+
+def capture_booking_payment(session) -> None:
+    """The practitioner confirmed: capture the payment authorised at booking, if any."""
+    booking_payments.capture_for(session)
+
+
+def release_booking_payment(session, *, reason: str) -> None:
+    """Declined, canceled or the hold expired: cancel or refund what was taken at booking, if any."""
+    booking_payments.release_for(session, reason=reason)

@@ -1,0 +1,2 @@
+"""The practice's cancellation policy settings (admins)."""
+urlpatterns = []
