@@ -9,6 +9,7 @@ urlpatterns = [
     path("", portal.home, name="home"),
     path("bookings/<int:pk>/", portal.booking_detail, name="booking"),
     path("bookings/<int:pk>/cancel/", portal.booking_cancel, name="booking_cancel"),
+    path("bookings/<int:pk>/pay/", portal.booking_pay, name="booking_pay"),
     path("bookings/<int:pk>/reschedule/", portal.booking_reschedule, name="booking_reschedule"),
     path("bookings/<int:pk>/reschedule/confirm/", portal.booking_reschedule_confirm, name="booking_reschedule_confirm"),
     path("book/", booking_steps.choose_service, name="book"),

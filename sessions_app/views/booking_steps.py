@@ -6,6 +6,7 @@ The choices travel in the URL up to the time; the answers and the picked time ar
 client's session as a draft until Confirm & book, which hands everything to ``booking.book``:
 it checks each choice again, so a stale or edited page can book nothing that is not listed.
 """
+import logging
 import zoneinfo
 from datetime import timedelta
 
@@ -13,14 +14,17 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from practice.errors import Conflict, DomainError
 from practice.models import DeliveryMethod, QuestionKind
-from sessions_app import availability, booking
+from sessions_app import availability, booking, money
 from sessions_app.views.portal import client_required
 from sessions_app.views.slot_picker import format_start, parse_start, render_in, slot_picker, viewer_zone
 
+log = logging.getLogger(__name__)
 DRAFT = "portal_booking"
+PACKAGE = "portal_booking_package"  # the client package this booking is on, chosen at step 1
 STEP_LABELS = [(1, "Service"), (2, "Delivery"), (3, "Practitioner"), (4, "Date & time"), (5, "Booking form"), (6, "Review")]
 METHOD_ICONS = {DeliveryMethod.IN_PERSON: "bi-geo-alt", DeliveryMethod.VIDEO: "bi-camera-video", DeliveryMethod.PHONE: "bi-telephone"}
 
@@ -47,7 +51,33 @@ def _page(request, template, zone=None, **context):
 
 @client_required
 def choose_service(request):
-    return _page(request, "book_service.html", services=booking.bookable_services(request.practice), step=1)
+    """Step 1. ``?package=<id>`` books on that package's credits (only the services it covers are
+    offered); ``?package=none`` (or a package that cannot be used) books without one."""
+    services = booking.bookable_services(request.practice)
+    if "package" in request.GET:
+        request.session[PACKAGE] = None
+        chosen = request.GET["package"]
+        if chosen != "none":
+            package = _usable_package(request, chosen)
+            if package is None:
+                messages.error(request, "That package cannot be booked from. Choose a service to book without it.")
+            else:
+                request.session[PACKAGE] = package.pk
+    package = _usable_package(request, request.session.get(PACKAGE))
+    if package is not None:
+        covered = {service.pk for service in package.services.all()}
+        services = [service for service in services if service.pk in covered]
+    return _page(request, "book_service.html", services=services, package=package, step=1)
+
+
+def _usable_package(request, pk):
+    """One of the client's packages that can be booked from now, or None."""
+    if not str(pk or "").isdigit():
+        return None
+    package = next((p for p in money.usable_packages(request.practice, request.user) if p.pk == int(pk)), None)
+    if package is not None:
+        package.left = package.session_count - package.used
+    return package
 
 
 @client_required
@@ -163,7 +193,7 @@ def _draft(request):
     service, method, practitioner = _steps(request, draft.get("service"), draft.get("method"), draft.get("practitioner"))
     return booking.BookingData(service=service, delivery_method=method, practitioner=practitioner, start=start,
                                time_zone=viewer_zone(request).key if request.GET.get("tz") else draft.get("tz"),
-                               answers=draft.get("answers") or {})
+                               answers=draft.get("answers") or {}, package_id=request.session.get(PACKAGE))
 
 
 @client_required
@@ -185,6 +215,9 @@ def review(request):
             messages.error(request, " ".join(error.messages))
             return redirect(f"{time_url}?tz={zone.key}")
         request.session.pop(DRAFT, None)
+        request.session.pop(PACKAGE, None)
+        if session.is_payment_pending:
+            return checkout_or_release(request, session)
         if session.is_requested:
             messages.success(request, "Your request is sent. You should receive a confirmation email once your "
                                       "practitioner confirms the request.")
@@ -192,10 +225,29 @@ def review(request):
             messages.success(request, "Your session is booked. A confirmation email is on its way.")
         return redirect("portal:booking", pk=session.pk)
     answers = [(q, data.answers.get(str(q.pk), "")) for q in data.service.active_questions]
-    return _page(request, "book_review.html", data=data, start=data.start.astimezone(zone), zone=zone,
+    package = _usable_package(request, data.package_id)
+    return _page(request, "book_review.html", data=data, start=data.start.astimezone(zone), zone=zone, package=package,
+                 pay=None if data.package_id else booking.payment_at_booking(request.practice, data.service),
                  end=(data.start + timedelta(minutes=data.service.duration_minutes)).astimezone(zone), answers=answers,
                  method_label=DeliveryMethod(data.delivery_method).label, step=6,
                  requires_confirmation=request.practice.booking_requires_confirmation,
                  back=reverse("portal:book_details", args=[data.service.pk, data.delivery_method, data.practitioner.pk])
                  + f"?start={format_start(data.start)}&tz={zone.key}")
 
+
+
+def checkout_or_release(request, session):
+    """Send the client to Stripe Checkout for a booking waiting for its payment; if Checkout cannot
+    be started, free the slot at once and say so."""
+    participant = session.participants.get()
+    try:
+        url = money.booking_checkout(participant, capture_manual=request.practice.booking_requires_confirmation,
+                                     hold_until=session.hold_expires_at)
+    except Exception as error:  # Stripe unreachable or refusing: the slot must not stay held for nothing
+        log.warning("Checkout for session %s could not be started: %s", session.pk, error)
+        booking.expire_hold(session=session, now=session.hold_expires_at)
+        messages.error(request, "The payment page could not be opened, so the time was not booked. Please try again.")
+        return redirect("portal:book")
+    if request.htmx:  # a boosted form: the browser itself must go to Stripe
+        return HttpResponseClientRedirect(url)
+    return redirect(url)

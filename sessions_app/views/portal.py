@@ -115,3 +115,17 @@ def booking_reschedule_confirm(request, pk):
         "session": session, "start": start.astimezone(zone), "end": (start + timedelta(minutes=session.duration_minutes)).astimezone(zone),
         "zone": zone.key, "back": again,
     })
+
+
+@client_required
+def booking_pay(request, pk):
+    """Pay now: back to Stripe Checkout for a booking still waiting for its payment."""
+    session = access.session_for(request.membership, pk)
+    if request.method != "POST":
+        return redirect("portal:booking", pk=session.pk)
+    if not session.is_payment_pending or session.hold_expires_at <= timezone.now():
+        messages.error(request, "This booking is no longer waiting for a payment.")
+        return redirect("portal:booking", pk=session.pk)
+    from sessions_app.views.booking_steps import checkout_or_release
+
+    return checkout_or_release(request, session)
