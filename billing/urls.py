@@ -37,3 +37,13 @@ urlpatterns += [
     path("payments/<int:pk>/refund/", payment_views.refund, name="refund"),
     path("settings/stripe/", payment_views.stripe_settings, name="stripe_settings"),
 ]
+
+from billing import package_views  # noqa: E402
+
+urlpatterns += [
+    path("packages/", package_views.product_list, name="packages"),
+    path("packages/new/", package_views.product_edit, name="package_new"),
+    path("packages/<int:pk>/", package_views.product_edit, name="package_edit"),
+    path("clients/<account:kind><int:pk>/packages/", package_views.client_packages, name="client_packages"),
+    path("client-packages/<int:pk>/cancel/", package_views.client_package_cancel, name="client_package_cancel"),
+]

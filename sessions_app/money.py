@@ -97,3 +97,22 @@ def capture_booking_payment(session) -> None:
 def release_booking_payment(session, *, reason: str) -> None:
     """Declined, canceled or the hold expired: cancel or refund what was taken at booking, if any."""
     booking_payments.release_for(session, reason=reason)
+
+
+# The portal's Packages section.
+
+def client_packages(practice, client):
+    """Every package of the client in ``practice``, newest first, each with ``used``, ``left``, ``status``,
+    ``usable`` (can be booked from now), ``awaiting`` (waiting for its payment) and ``valid_days``."""
+    return packages.client_packages(practice, client)
+
+
+def own_package(membership, pk):
+    """One of the client's own packages in the membership's practice; anyone else's id answers 404."""
+    return packages.own_package(membership, pk)
+
+
+def package_checkout(client_package) -> str:
+    """Stripe Checkout for a package awaiting payment; the URL to send the client to (DomainError if
+    nothing is due or Stripe cannot be reached)."""
+    return packages.start_package_checkout(client_package)

@@ -1,7 +1,7 @@
 """The client portal: home, Bookings, Request a Session (booking), reschedule and cancel."""
 from django.urls import path
 
-from sessions_app.views import booking_steps, portal
+from sessions_app.views import booking_steps, portal, portal_packages
 
 app_name = "portal"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("bookings/<int:pk>/pay/", portal.booking_pay, name="booking_pay"),
     path("bookings/<int:pk>/reschedule/", portal.booking_reschedule, name="booking_reschedule"),
     path("bookings/<int:pk>/reschedule/confirm/", portal.booking_reschedule_confirm, name="booking_reschedule_confirm"),
+    path("packages/", portal_packages.packages, name="packages"),
+    path("packages/<int:pk>/pay/", portal_packages.package_pay, name="package_pay"),
     path("book/", booking_steps.choose_service, name="book"),
     path("book/review/", booking_steps.review, name="book_review"),
     path("book/<int:service>/", booking_steps.choose_method, name="book_method"),
