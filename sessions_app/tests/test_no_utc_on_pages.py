@@ -23,7 +23,7 @@ from django.contrib.admin.sites import site as admin_site
 from django.urls import URLResolver, get_resolver, reverse
 
 from billing import payments
-from billing.models import Payment
+from billing.models import PackageProduct, Payment
 from billing.tests.factories import PaymentRequestFactory
 from billing.tests.test_billing_pages import pdf_text
 from practice.models import BookingQuestion, WeeklyHours
@@ -194,6 +194,10 @@ ARGS = {
     "portal:book_time": lambda s: [(portal_steps(s, "video", s.world.home.practitioner.pk), {}),
                                    (portal_steps(s, "video", s.world.home.practitioner.pk), {"day": "2030-01-17"})],
     "portal:book_details": lambda s: [(portal_steps(s, "video", s.world.home.practitioner.pk), portal_slot(s))],
+    # Packages: a product's page (one made for the crawl), a client's packages (a contact's says none).
+    "billing:package_edit": lambda s: [((PackageProduct.objects.get_or_create(
+        practice=s.world.home.practice, name="Crawl bundle", defaults={"session_count": 5, "price": 5, "validity_days": 30})[0].pk,), {})],
+    "billing:client_packages": lambda s: [(("u", s.world.home.client.pk), {}), (("c", s.world.home.contact.pk), {})],
 }
 # Pages not fetched here, and why.
 SKIPPED = {
@@ -202,6 +206,8 @@ SKIPPED = {
     "day_off_delete": "POST only (a GET answers 405)",
     "sessions_app:request_confirm": "POST only (a GET answers 405); its button is on the dashboard and session pages, crawled",
     "sessions_app:request_decline": "POST only (a GET answers 405)",
+    "billing:client_package_cancel": "POST only (a GET answers 405); its button is on the client's packages, crawled",
+    "portal:package_pay": "POST only (a GET answers 405); its button is on the portal's Packages page, crawled",
 }
 
 
