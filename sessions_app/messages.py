@@ -140,3 +140,26 @@ def new_booking(session):
         channel=Channel.EMAIL, to_address=host.email, subject=subject, text=text, html=html,
         dedupe_key=f"booking:{session.pk}:{int(session.start.timestamp())}",
     )
+
+
+def client_canceled(session, *, late_label="", charge="", package_kept=False, package_returned=False):
+    """Tell the practitioner, by e-mail in their own zone, that a client canceled in the portal:
+    within the policy (the time is free again), or inside it as a Late Cancel (``late_label``,
+    with the ``charge`` written to the client's account)."""
+    host = session.practitioner
+    if not host.email:
+        return None
+    zone = zoneinfo.ZoneInfo(host.time_zone)
+    start = session.start.astimezone(zone)
+    context = {
+        "practice": session.practice, "session": session, "host": host, "start": start, "zone": host.time_zone,
+        "zone_abbr": start.strftime("%Z"), "clients": [p.name for p in session.participants.all() if p.is_client],
+        "late_label": late_label, "charge": charge, "package_kept": package_kept, "package_returned": package_returned,
+        "url": f"{settings.SITE_URL}/sessions/{session.pk}/",
+    }
+    subject, text, html = outbox.render(TEMPLATES, "client_canceled", Channel.EMAIL, context, zone)
+    return outbox.enqueue(
+        practice_id=session.practice_id, session=session, recipient_user=host, kind=NotificationKind.CANCEL,
+        channel=Channel.EMAIL, to_address=host.email, subject=subject, text=text, html=html,
+        dedupe_key=f"client-canceled:{session.pk}:{int(session.start.timestamp())}",
+    )
