@@ -74,6 +74,7 @@ class PackageProductForm(ProductChecks, PracticeScopedModelForm):
         fields = FIELDS
         widgets = {"services": forms.CheckboxSelectMultiple}
         error_messages = ERRORS
+        labels = {"is_active": "Active"}
         help_texts = {"is_active": "Only active packages can be assigned. Clients keep the packages they have."}
 
     def __init__(self, *args, **kwargs):
@@ -119,7 +120,8 @@ class AssignPackageForm(forms.Form):
         label="Package", queryset=PackageProduct.objects.none(), empty_label="Choose a package",
         error_messages={"required": "Choose a package.", "invalid_choice": "Choose one of the packages listed."})
     how = forms.ChoiceField(
-        label="Payment", choices=packages.HOW_CHOICES, widget=forms.RadioSelect, initial=packages.OUTSIDE,
+        label="Payment", choices=packages.HOW_CHOICES, widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        initial=packages.OUTSIDE,
         error_messages={"required": "Choose how the package is paid.", "invalid_choice": "Choose how the package is paid."})
 
     def __init__(self, *args, practice, **kwargs):

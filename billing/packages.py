@@ -151,7 +151,8 @@ def _describe(package, now, zone):
     package.awaiting = package.state == PackageState.AWAITING_PAYMENT
     package.usable = (package.state == PackageState.ACTIVE and package.starts_at <= now < package.expires_at
                       and package.left > 0)
-    package.cancelable = package.state != PackageState.CANCELED and package.used == 0
+    # What the page offers to cancel: unused, and not expired (cancel() itself refuses only a used one).
+    package.cancelable = package.state != PackageState.CANCELED and package.used == 0 and now < package.expires_at
     package.last_day = last_day(package, zone)
     package.valid_days = validity_days(package, zone)
     package.free = package.price == 0
