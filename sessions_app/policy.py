@@ -204,11 +204,11 @@ def cancel_by_client(*, membership, session: Session, now=None) -> Session:
     policy = policy_of(practice, fresh=True)
     if not inside_window(practice, session, now):
         unannounced, unpaid = session.is_unannounced, session.is_payment_pending
+        on_package = money.package_redemption(session) is not None
+        # cancel_session returns the package credit and releases a payment taken at booking.
         session = cancel_session(practice=practice, actor=membership.user, session=session, notify=not unannounced)
-        returned = money.return_package_credit(session=session, reason="Canceled by the client within the policy.")
-        money.release_booking_payment(session, reason="canceled by the client")
         if not unpaid:  # the practitioner heard of a booking only once it was paid
-            messages.client_canceled(session, package_returned=bool(returned))
+            messages.client_canceled(session, package_returned=on_package)
         return session
     kind = late_cancel_type(practice, policy)
     if kind is None:

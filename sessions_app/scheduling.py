@@ -311,6 +311,10 @@ def cancel_session(*, practice: Practice, actor, session: Session, message: str 
         raise DomainError("Only a scheduled session can be canceled.", code="not_scheduled")
     session.status = SessionStatus.CANCELED
     session.save(update_fields=["status", "updated_at"])
+    # Whoever cancels in time (the practice, or a client within the policy): a package credit comes
+    # back, and a payment taken when the client booked is released (canceled or refunded).
+    money.return_package_credit(session=session, reason="Session canceled.")
+    money.release_booking_payment(session, reason="session canceled")
     messages.cancel(session, list(session.participants.all()), message=message, notify=notify)
     return session
 

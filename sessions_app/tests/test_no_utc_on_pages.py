@@ -187,6 +187,7 @@ ARGS = {
     # The client portal: Bookings and the booking steps (the slots are in the client's zone).
     "portal:booking": each_session,
     "portal:booking_cancel": each_session,
+    "portal:booking_pay": each_session,  # a GET leads back to the booking
     "portal:booking_reschedule": each_session,
     "portal:booking_reschedule_confirm": lambda s: [((s.sessions["tomorrow"].pk,), portal_slot(s))],
     "portal:book_method": lambda s: [(portal_steps(s), {})],

@@ -12,7 +12,7 @@ from django.utils import timezone
 from practice import access as practice_access
 from practice.errors import DomainError
 from practice.models import Role
-from sessions_app import access, booking, money
+from sessions_app import access, booking, money, policy
 from sessions_app.closures import closures_between, mark_closures
 from sessions_app.models import Participant, SessionService, SessionStatus
 from sessions_app.views.slot_picker import parse_start, render_in, slot_picker, viewer_zone
@@ -74,7 +74,11 @@ def booking_cancel(request, pk):
         except DomainError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, "Your session is canceled.")
+            session.refresh_from_db()
+            if session.completion_label:  # a Late Cancel under the practice's policy
+                messages.success(request, f"Your session is canceled. It counts as a {session.completion_label}.")
+            else:
+                messages.success(request, "Your session is canceled.")
         return redirect("portal:home")
     return render(request, "sessions_app/portal/booking_cancel.html",
                   {"session": session, "can_change": _can_change(session, request.user)})
@@ -84,7 +88,7 @@ def booking_cancel(request, pk):
 def booking_reschedule(request, pk):
     """Pick a new time for the client's own booking: the same practitioner, length and rule."""
     session = access.session_for(request.membership, pk)
-    if not _can_change(session, request.user):
+    if not _can_change(session, request.user) or not policy.may_reschedule(request.practice, session):
         messages.error(request, "This session can no longer be rescheduled here; contact your practitioner.")
         return redirect("portal:booking", pk=session.pk)
     return slot_picker(
