@@ -3,13 +3,26 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from notifications import channels
 from practice.models import BookingQuestion, Membership, Practice, QuestionKind, Role, Room, RoomKind, Service, User, WeeklyHours
-from sessions_app.models import Closure, Contact, InviteMethod, Session, SessionSeries
+from sessions_app import policy
+from sessions_app.models import (
+    CancellationPolicy,
+    Closure,
+    CompletionType,
+    Contact,
+    InviteMethod,
+    LateCancelAction,
+    ModifierType,
+    Session,
+    SessionSeries,
+    SessionStatus,
+)
 from sessions_app.scheduling import ParticipantData, SessionData, schedule_session
 from sessions_app.series import create_series
 
@@ -97,6 +110,7 @@ class Command(BaseCommand):
                 )
 
         self._booking(practice, users, services)
+        self._cancellation_policy(practice)
         if not Session.objects.filter(practice=practice).exists():
             count = self._sessions(practice, users, services, rooms, contacts)
             self.stdout.write(f"Scheduled {count} demo sessions.")
@@ -107,6 +121,7 @@ class Command(BaseCommand):
             training = today + timedelta(days=(7 - today.weekday()) % 7 + 14)  # a Monday two weeks out
             Closure.objects.create(practice=practice, title="Staff training day", start_date=training, end_date=training,
                                    created_by=users["admin@demo.test"])
+        call_command("demo_billing", stdout=self.stdout)  # by name: sessions_app imports nothing of billing
         self.stdout.write(self.style.SUCCESS("Demo Practice is ready."))
 
     def _booking(self, practice, users, services):
@@ -139,6 +154,17 @@ class Command(BaseCommand):
                 BookingQuestion(service=evaluation, label="How did you hear about us?", kind=QuestionKind.CHOICE,
                                 choices="A search engine\nA friend or family member\nMy doctor\nOther", position=2),
             ])
+
+    def _cancellation_policy(self, practice):
+        """Late Cancel at half the fee inside 24 hours; reschedules follow the same notice."""
+        if CancellationPolicy.objects.filter(practice=practice).exists():
+            return
+        late, _ = CompletionType.objects.get_or_create(practice=practice, label="Late Cancel", defaults={
+            "map_status": SessionStatus.CANCELED, "client_modifier": 50, "practitioner_modifier": 50,
+            "modifier_type": ModifierType.PERCENT,
+            "description": "Canceled by the client inside the notice: half the fee and half the wages."})
+        policy.save_settings(practice=practice, notice_hours=24, inside=LateCancelAction.LATE_CANCEL, kind=late,
+                             reschedule_follows=True, note="Your practitioner keeps this time for you alone.")
 
     def _series(self, practice, users, services, rooms, contacts):
         """A never-ending weekly evening group for host2 (Thursdays 18:00)."""
