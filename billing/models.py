@@ -229,3 +229,45 @@ class PackageRedemption(models.Model):
 
     def __str__(self):
         return f"{self.client_package} · session {self.session_id}"
+
+
+class BookingCheckoutState(models.TextChoices):
+    OPEN = "open", "Open"
+    AUTHORISED = "authorised", "Authorised"
+    PAID = "paid", "Paid"
+    EXPIRED = "expired", "Expired"
+    CANCELED = "canceled", "Authorisation canceled"
+    REFUNDED = "refunded", "Refunded"
+
+
+class BookingCheckout(models.Model):
+    """The Stripe Checkout Session of a portal booking that is paid (or authorised) when booked.
+
+    One per session. Its state follows Stripe's answers and events: open until Checkout completes
+    (authorised when the practitioner confirms requests and the payment is only captured then,
+    else paid), expired when the hold ended first, canceled or refunded when the booking was
+    declined, canceled or its hold was gone. ``release_reason`` is set while a release is owed
+    and Stripe could not be reached; the beat task tries again.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    session = models.OneToOneField("sessions_app.Session", on_delete=models.CASCADE, related_name="booking_checkout")
+    participant = models.ForeignKey("sessions_app.Participant", on_delete=models.CASCADE, related_name="+")
+    checkout_session_id = models.CharField(max_length=100, unique=True)
+    url = models.TextField(blank=True, help_text="Stripe's page, while the Checkout Session is open.")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    capture_manual = models.BooleanField(default=False, help_text="Authorised only; captured when the practitioner confirms.")
+    payment_intent = models.CharField(max_length=100, blank=True, db_index=True)
+    state = models.CharField(max_length=12, choices=BookingCheckoutState.choices, default=BookingCheckoutState.OPEN)
+    authorised_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.CharField(max_length=120, blank=True, help_text="Set while a release is owed and not done yet.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "authorised_at"], name="booking_checkout_state")]
+
+    def __str__(self):
+        return f"{self.checkout_session_id} ({self.get_state_display()})"

@@ -242,30 +242,44 @@ def _record_payment(event, obj):
         log.warning("Stripe event %s is in %s, the practice bills in %s: ignored", event.event_id, obj.get("currency"), currency)
         return "ignored: wrong currency"
     amount = from_minor(minor, currency)
+    if not record_payment(event=event, participant=participant, intent=intent, amount=amount,
+                          label=payment_label(event, obj, participant.session.practice)):
+        return "payment already recorded"
+    return "payment recorded"
+
+
+def record_payment(*, event, participant, intent: str, amount: Decimal, label: str, notify: bool = True) -> bool:
+    """Record one Stripe payment of a participant once (by its PaymentIntent): the Payment, the ledger's
+    PAYMENT line and the payment request paid; refunds already waiting for it are applied. False when
+    the payment was recorded before. ``event`` is the Stripe event that says so, or None for Stripe's
+    own answer to a call (a capture)."""
+    practice_id = participant.session.practice_id
+    currency = participant.session.practice.currency
     payment, created = Payment.objects.get_or_create(
         payment_intent=intent,
-        defaults={"practice_id": event.practice_id, "participant": participant, "amount": amount, "currency": currency},
+        defaults={"practice_id": practice_id, "participant": participant, "amount": amount, "currency": currency},
     )
     if not created:
-        return "payment already recorded"
+        return False
     # The client reads this line: no Stripe id in it (the intent stays on the Payment, for the team).
     ledger.write(
-        practice_id=event.practice_id, kind=EntryKind.PAYMENT, amount=-amount, currency=currency,
-        label=payment_label(event, obj, participant.session.practice)[:120],
+        practice_id=practice_id, kind=EntryKind.PAYMENT, amount=-amount, currency=currency, label=label[:120],
         practitioner=participant.session.practitioner, session=participant.session,
         participant=participant, service_date=_practice_day(participant.session), **ledger.client_fields(participant),
     )
     request, _ = PaymentRequest.objects.select_for_update().get_or_create(
-        participant=participant, defaults={"practice_id": event.practice_id, "amount": amount})
+        participant=participant, defaults={"practice_id": practice_id, "amount": amount})
     request.paid_amount += amount
     request.state = PaymentState.PAID
     request.save(update_fields=["paid_amount", "state"])
-    messages.payment_received(payment)
+    if notify:
+        messages.payment_received(payment)
     # Refunds that arrived before this payment can be applied now.
-    for waiting in StripeEvent.objects.select_for_update().filter(processed_at__isnull=True, type__in=REFUND_EVENTS).exclude(pk=event.pk):
-        if waiting.payload["data"]["object"].get("payment_intent") == intent:
-            _finish(waiting, _record_refunds(waiting, waiting.payload["data"]["object"]))
-    return "payment recorded"
+    waiting = StripeEvent.objects.select_for_update().filter(processed_at__isnull=True, type__in=REFUND_EVENTS)
+    for refund in waiting.exclude(pk=event.pk) if event is not None else waiting:
+        if refund.payload["data"]["object"].get("payment_intent") == intent:
+            _finish(refund, _record_refunds(refund, refund.payload["data"]["object"]))
+    return True
 
 
 def _practice_day(session):
@@ -284,8 +298,8 @@ def _card(obj) -> dict:
 
 
 def _event_day(event, practice) -> str:
-    """The day Stripe created the event, in the practice's zone ("Mar 1, 2030")."""
-    created = event.payload.get("created")
+    """The day Stripe created the event (today without one), in the practice's zone ("Mar 1, 2030")."""
+    created = event.payload.get("created") if event is not None else None
     moment = datetime.fromtimestamp(created, tz=zoneinfo.ZoneInfo("UTC")) if isinstance(created, int) else timezone.now()
     return format_date(moment.astimezone(zoneinfo.ZoneInfo(practice.time_zone)), "M j, Y")
 

@@ -1,7 +1,9 @@
+from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 
 from practice import phones, selectors, throttle
 from practice.availability_forms import QuestionFormSet
@@ -89,6 +91,21 @@ def check_online_booking(form, cleaned):
         form.add_error("practitioners", "A service bookable online needs at least one practitioner who offers it.")
 
 
+STRIPE_NEEDED = "Payment at booking needs Stripe: set it up in Settings"
+
+
+def check_payment_at_booking(form, cleaned):
+    """A deposit has an amount above 0 and not above the price; full price needs a price."""
+    how, price, deposit = cleaned.get("payment_at_booking"), cleaned.get("price"), cleaned.get("deposit_amount")
+    if how == "deposit" and "deposit_amount" not in form.errors:
+        if not deposit:
+            form.add_error("deposit_amount", "Enter the deposit a client pays when booking (more than 0).")
+        elif price is not None and deposit > price:
+            form.add_error("deposit_amount", f"A deposit cannot be more than the price ({price}).")
+    elif how == "full" and price is not None and price <= 0:
+        form.add_error("payment_at_booking", "This service has no price to pay at booking: set a price, or choose None.")
+
+
 class ServiceForm(PracticeScopedModelForm):
     """A service, who offers it online, and (``questions``) its Booking Page Form, saved together.
 
@@ -105,9 +122,12 @@ class ServiceForm(PracticeScopedModelForm):
         model = Service
         fields = [
             "cpt_code", "name", "price", "duration_minutes", "in_person", "video", "phone",
-            "bookable_online", "practitioners", "wage_kind", "wage_amount", "is_active",
+            "bookable_online", "payment_at_booking", "deposit_amount", "practitioners", "wage_kind", "wage_amount", "is_active",
         ]
-        widgets = {"price": forms.NumberInput(attrs={"step": "0.01", "min": "0"})}
+        widgets = {"price": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+                   "deposit_amount": forms.NumberInput(attrs={"step": "0.01", "min": "0.01"})}
+        labels = {"deposit_amount": "Deposit"}
+        help_texts = {"deposit_amount": "What a client pays when booking, when “Deposit” is chosen above."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,9 +137,25 @@ class ServiceForm(PracticeScopedModelForm):
         self.questions = None
         if posted is None or f"{prefix}-TOTAL_FORMS" in posted:
             self.questions = QuestionFormSet(posted, instance=self.instance, prefix=prefix)
+        # An older page (or a script) that does not send it leaves the setting as it is.
+        self.fields["payment_at_booking"].required = False
+        self.fields["deposit_amount"].validators = [MinValueValidator(Decimal("0.01"), "A deposit must be more than 0.")]
+        if not self.practice.stripe_ready:
+            self.fields["payment_at_booking"].help_text += f" {STRIPE_NEEDED}."
+        wanted = (self.data.get("payment_at_booking") if self.is_bound else None) or self.instance.payment_at_booking
+        # Shown on the page: without Stripe, clients book such a service without paying.
+        self.stripe_warning = STRIPE_NEEDED if wanted in ("full", "deposit") and not self.practice.stripe_ready else ""
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
+
+    def clean_payment_at_booking(self):
+        return self.cleaned_data.get("payment_at_booking") or self.instance.payment_at_booking or "none"
+
+    def clean_deposit_amount(self):
+        if "deposit_amount" not in self.data:  # not on the page that posted: left as it is
+            return self.instance.deposit_amount
+        return self.cleaned_data.get("deposit_amount")
 
     def clean(self):
         cleaned = super().clean()
@@ -128,6 +164,7 @@ class ServiceForm(PracticeScopedModelForm):
         if cleaned.get("wage_kind") == "percent" and (cleaned.get("wage_amount") or 0) > 100:
             self.add_error("wage_amount", "A percentage wage cannot be more than 100.")
         check_online_booking(self, cleaned)
+        check_payment_at_booking(self, cleaned)
         return cleaned
 
     def is_valid(self):

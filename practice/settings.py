@@ -169,6 +169,8 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-due-notifications": {"task": "notifications.tasks.dispatch_due", "schedule": 60},
     # Stripe events stored while the broker was down (or whose task was lost) are processed here.
     "redrive-stripe-events": {"task": "billing.tasks.redrive_stripe_events", "schedule": 60},
+    # Payment at booking: expired holds free their slot, unconfirmed authorisations are released before they lapse.
+    "expire-booking-holds": {"task": "billing.tasks.expire_booking_holds", "schedule": 60},
 }
 
 # --- Auth -------------------------------------------------------------------
