@@ -310,7 +310,8 @@ def cancel_session(*, practice: Practice, actor, session: Session, message: str 
     if session.status != SessionStatus.SCHEDULED:
         raise DomainError("Only a scheduled session can be canceled.", code="not_scheduled")
     session.status = SessionStatus.CANCELED
-    session.save(update_fields=["status", "updated_at"])
+    session.hold_expires_at = None  # a booking waiting for its payment holds nothing any more
+    session.save(update_fields=["status", "hold_expires_at", "updated_at"])
     # Whoever cancels in time (the practice, or a client within the policy): a package credit comes
     # back, and a payment taken when the client booked is released (canceled or refunded).
     money.return_package_credit(session=session, reason="Session canceled.")
