@@ -70,7 +70,8 @@ def redeem(*, practice, client, client_package_id, session, participant, service
     if package is None or package.state != PackageState.ACTIVE:
         raise DomainError("That package cannot be booked from.", code="no_package")
     if not package.starts_at <= now < package.expires_at or session.start >= package.expires_at:
-        raise DomainError(f"That package expired on {timezone.localtime(package.expires_at):%b %-d, %Y}"
+        zone = zoneinfo.ZoneInfo(practice.time_zone)
+        raise DomainError(f"That package ran out after {last_day(package, zone):%b %-d, %Y}"
                           if package.expires_at <= now else
                           "That package expires before the session: choose an earlier time.", code="package_expired")
     if not package.services.filter(pk=service.pk).exists():
@@ -359,3 +360,11 @@ def payment_event(event, obj) -> str:
                  label=payments.payment_label(event, obj, practice)[:120], service_date=_practice_day(practice, paid_at),
                  **_client_fields(package.client))
     return outcome
+
+
+def refund_line(payment, *, amount, label):
+    """The ledger line of a refund of a package's payment (Stripe's refund event records it)."""
+    package = payment.client_package
+    return ledger.write(practice_id=payment.practice_id, kind=EntryKind.REFUND, amount=amount, currency=payment.currency,
+                        label=label, service_date=_practice_day(payment.practice, timezone.now()),
+                        **_client_fields(package.client))

@@ -334,10 +334,15 @@ def _record_refunds(event, obj):
         if not created:
             continue
         participant = payment.participant
+        label = f"Card refund, {_event_day(event, payment.practice)}"[:120]
+        if participant is None:  # a package's payment: the refund is the client's, not a session's
+            packages.refund_line(payment, amount=amount, label=label)
+            payment.refunded_amount += amount
+            recorded += 1
+            continue
         ledger.write(
             practice_id=payment.practice_id, kind=EntryKind.REFUND, amount=amount, currency=payment.currency,
-            label=f"Card refund, {_event_day(event, payment.practice)}"[:120],
-            practitioner=participant.session.practitioner, session=participant.session,
+            label=label, practitioner=participant.session.practitioner, session=participant.session,
             participant=participant, service_date=_practice_day(participant.session), **ledger.client_fields(participant),
         )
         payment.refunded_amount += amount

@@ -634,3 +634,15 @@ def test_client_packages_are_read_in_the_admin_and_only_the_expiry_moves(world, 
     assert package.expires_at.astimezone(NY).date().isoformat() == "2031-01-01" and package.session_count == 10
     outsider = login(world.outsider.admin)
     assert outsider.get(change).status_code in (302, 404)
+
+
+def test_a_refund_of_a_package_payment_is_a_refund_line_on_the_clients_account(client, world, stub, stripe_ready):
+    package = give(world, product(world.home, name="Autumn bundle", price="450.00"), how=packages.STRIPE)
+    assert post(client, completed(package)).status_code == 200
+    refunded = {"id": "ch_1", "object": "charge", "payment_intent": "pi_pkg_1", "amount_refunded": 15000,
+                "refunds": {"data": [{"id": "re_pkg_1", "amount": 15000, "status": "succeeded", "payment_intent": "pi_pkg_1"}]}}
+    assert post(client, event("charge.refunded", refunded)).status_code == 200
+    assert post(client, event("charge.refunded", refunded, event_id="evt_again")).status_code == 200  # once only
+    payment = Payment.objects.get()
+    assert payment.refunded_amount == Decimal("150.00")
+    assert list(account_lines(world).filter(kind=EntryKind.REFUND).values_list("amount", flat=True)) == [Decimal("150.00")]
