@@ -22,6 +22,7 @@ urlpatterns = [
     path("activate/", include("practice.activation_urls")),
     path("portal-invitations/", include("sessions_app.invitation_urls")),
     path("my/", include("sessions_app.portal_urls")),
+    path("", include("sessions_app.meeting_urls")),
     path("", include("sessions_app.urls")),
     path("billing/", include("billing.urls")),
     path("notifications/", include("notifications.urls")),

@@ -1,0 +1,3 @@
+"""The meeting room: Enter Meeting (host), the device check and waiting room (participants)."""
+app_name = "meetings"
+urlpatterns = []
