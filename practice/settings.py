@@ -77,6 +77,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    "daphne",  # first: its runserver serves HTTP and WebSockets (ASGI)
     "practice.apps.PracticeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "recurrence",
+    "channels",
     "practice.apps.PracticeConfig",
     "sessions_app",
     "billing",
@@ -112,6 +114,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "practice.urls"
 WSGI_APPLICATION = "practice.wsgi.application"
+ASGI_APPLICATION = "practice.asgi.application"
 
 TEMPLATES = [
     {
@@ -171,7 +174,31 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-stripe-events": {"task": "billing.tasks.redrive_stripe_events", "schedule": 60},
     # Payment at booking: expired holds free their slot, unconfirmed authorisations are released before they lapse.
     "expire-booking-holds": {"task": "billing.tasks.expire_booking_holds", "schedule": 60},
+    # Janus rooms of meetings past their session's end (+15 minutes) are destroyed.
+    "destroy-overdue-janus-rooms": {"task": "sessions_app.tasks.destroy_overdue_janus_rooms", "schedule": 300},
 }
+
+# The meeting room's WebSockets (Django Channels): the same Redis (a unix:// URL for the embedded one),
+# under the cache's prefix so two checkouts sharing a Redis do not mix their groups.
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{os.environ.get('CACHE_KEY_PREFIX', 'practice')}:asgi"},
+    }
+}
+
+# --- Meetings (secure video) --------------------------------------------------
+# Media goes browser to browser (WebRTC, DTLS-SRTP), up to MEETING_MAX_P2P people in the call, or
+# through Janus VideoRoom SFUs when JANUS_URLS lists their HTTP API endpoints (comma-separated).
+# No third-party STUN by default: browsers on one network reach each other with host candidates;
+# elsewhere set TURN_URLS and TURN_SECRET (coturn's use-auth-secret / static-auth-secret).
+TURN_URLS = env_list("TURN_URLS", [])
+TURN_SECRET = os.environ.get("TURN_SECRET", "")
+STUN_URLS = env_list("STUN_URLS", [])
+JANUS_URLS = env_list("JANUS_URLS", [])
+JANUS_ADMIN_SECRET = os.environ.get("JANUS_ADMIN_SECRET", "")
+JANUS_TIMEOUT = float(os.environ.get("JANUS_TIMEOUT", "5"))
+MEETING_MAX_P2P = int(os.environ.get("MEETING_MAX_P2P", "4"))
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "practice.User"

@@ -1,4 +1,5 @@
 import secrets
+import uuid
 
 import recurrence.fields
 from django.conf import settings
@@ -450,3 +451,107 @@ class CancellationPolicy(models.Model):
 
     def __str__(self):
         return f"Cancellation policy of {self.practice}"
+
+
+# --- The meeting room (secure video; DESIGN.md invariant 10) -------------------------------------
+class MeetingBackend(models.TextChoices):
+    P2P = "p2p", "Browser to browser"
+    JANUS = "janus", "Janus SFU"
+
+
+class MeetingState(models.TextChoices):
+    OPEN = "open", "Open"
+    ENDED = "ended", "Ended"
+
+
+class Meeting(models.Model):
+    """The video meeting of one session (sessions_app/meetings.py). Once ended it stays ended."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="meeting")
+    backend = models.CharField(max_length=10, choices=MeetingBackend.choices, default=MeetingBackend.P2P)
+    janus_node = models.CharField(max_length=300, blank=True, help_text="The Janus HTTP API the room lives on.")
+    janus_room = models.BigIntegerField(null=True, blank=True)
+    janus_pin = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=10, choices=MeetingState.choices, default=MeetingState.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["janus_node"], condition=Q(janus_room__isnull=False), name="meeting_janus_rooms")]
+
+    def __str__(self):
+        return f"Meeting of {self.session}"
+
+
+class AdmissionRole(models.TextChoices):
+    HOST = "host", "Host"
+    PARTICIPANT = "participant", "Participant"
+
+
+class AdmissionStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    ADMITTED = "admitted", "Admitted"
+    DECLINED = "declined", "Declined"
+    REMOVED = "removed", "Removed"
+
+
+class Admission(models.Model):
+    """One person in a meeting: a host, a session's participant, a portal client or someone with the
+    access code (known by ``client_key``, the identity their join token carries). Two tabs and a
+    reconnect are the same admission; ``channel_name`` is the socket that holds it now (blank when
+    none), ``in_call_since`` when that socket joined the call (admitted and connected)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="admissions")
+    participant = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=12, choices=AdmissionRole.choices, default=AdmissionRole.PARTICIPANT)
+    status = models.CharField(max_length=10, choices=AdmissionStatus.choices, default=AdmissionStatus.WAITING)
+    client_key = models.UUIDField(default=uuid.uuid4)
+    channel_name = models.CharField(max_length=200, blank=True, editable=False)
+    in_call_since = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "participant"], condition=Q(participant__isnull=False),
+                                    name="one_admission_per_participant"),
+            models.UniqueConstraint(fields=["meeting", "user"], condition=Q(user__isnull=False), name="one_admission_per_user"),
+            models.UniqueConstraint(fields=["meeting", "client_key"], name="one_admission_per_client_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_status_display()})"
+
+
+class MeetingEventKind(models.TextChoices):
+    ENTERED = "entered", "Entered"
+    WAITING = "waiting", "Waiting"
+    ADMITTED = "admitted", "Admitted"
+    DECLINED = "declined", "Declined"
+    SENT_BACK = "sent_back", "Sent back to the waiting room"
+    REMOVED = "removed", "Removed"
+    LEFT = "left", "Left"
+    ENDED = "ended", "Ended"
+    REFUSED = "refused", "Refused"
+
+
+class MeetingEvent(models.Model):
+    """The meeting's audit trail (who entered, was admitted, left, was removed, when, from where).
+    Append-only: the database refuses UPDATE and DELETE (migration 0010)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
+    admission = models.ForeignKey(Admission, null=True, blank=True, on_delete=models.RESTRICT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=MeetingEventKind.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M:%S}"

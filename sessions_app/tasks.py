@@ -3,6 +3,7 @@ import zoneinfo
 from celery import shared_task
 from django.utils import timezone
 
+from sessions_app import meetings
 from sessions_app import series as series_rules
 from sessions_app.models import SessionSeries
 
@@ -24,3 +25,10 @@ def extend_never_ending_series() -> int:
     for pk in ids:
         extend_series.delay(pk)
     return len(ids)
+
+
+@shared_task
+def destroy_overdue_janus_rooms() -> int:
+    """Beat, every 5 minutes: destroy the Janus rooms of ended meetings and of meetings past their
+    session's end + 15 minutes (a room Janus did not destroy is tried again next time)."""
+    return meetings.destroy_overdue_janus_rooms()
