@@ -531,3 +531,38 @@ def test_admission_over_the_redis_channel_layer(world, session, settings):
             await socket.leave()
 
     run(scenario)
+
+
+# --- Janus --------------------------------------------------------------------------------------------
+def test_with_janus_only_the_admitted_get_the_room(world, session, settings):
+    from sessions_app.tests.janus_stub import JanusStub
+
+    stub = JanusStub()
+    settings.JANUS_URLS = [stub.api]
+    sign_in(world.home.practitioner)
+
+    async def scenario():
+        host, host_id = await host_enters(session, world.home.practitioner)
+        host_janus = next(m for m in host.seen if m["type"] == "admitted")["janus"]
+        riley, state = await participant_arrives(session, name="Riley Park")
+        riley_id = state["you"]["id"]
+        assert await riley.quiet() and not any("janus" in m for m in riley.seen)
+        await host.send(type="admit", id=riley_id)
+        janus = (await riley.expect("admitted"))["janus"]
+        assert (janus["room"], janus["pin"], janus["url"]) == (host_janus["room"], host_janus["pin"], stub.api)
+        assert janus["id"] == riley_id and janus["token"] != host_janus["token"]
+        assert stub.join(janus["room"], pin=janus["pin"], token=janus["token"], participant_id=riley_id)
+        await host.send(type="remove", id=riley_id)
+        await riley.expect("removed")
+        await host.expect("peer_left")
+        assert stub.kicked == [(janus["room"], riley_id)]
+        await host.send(type="end")
+        await host.expect("ended")
+        assert stub.rooms == {}
+        for socket in (host, riley):
+            await socket.leave()
+
+    try:
+        run(scenario)
+    finally:
+        stub.close()

@@ -39,6 +39,10 @@ def session(world):
     return video_session(world.home, clients=["Riley Park", "Sam Lee"])
 
 
+def meeting_of(session):
+    return Meeting.objects.get(session=session)
+
+
 def kinds(meeting, admission=None):
     events = MeetingEvent.objects.filter(meeting=meeting)
     if admission is not None:
@@ -342,3 +346,146 @@ def test_the_meeting_log_is_append_only(world, session):
             cursor.execute("SET LOCAL sessions_app.purge_meeting_log = 'on'")
         session.delete()
     assert not Meeting.objects.exists() and not MeetingEvent.objects.exists()
+
+
+# --- Janus (JANUS_URLS set), against a loopback stub of its HTTP API ----------------------------
+@pytest.fixture
+def janus_stub(settings):
+    from sessions_app.tests.janus_stub import JanusStub
+
+    stub = JanusStub(admin_key="janus-admin-key")
+    settings.JANUS_URLS = [stub.api]
+    settings.JANUS_ADMIN_SECRET = "janus-admin-key"
+    settings.JANUS_TIMEOUT = 2
+    yield stub
+    stub.close()
+
+
+@pytest.mark.django_db
+def test_janus_room_made_once_without_recording_and_joined_only_with_an_admitted_token(world, session, janus_stub):
+    host = host_in_call(session, world.home.practitioner)
+    meeting = Meeting.objects.get(session=session)
+    assert meeting.backend == "janus" and meeting.janus_node == janus_stub.api
+    (create,) = janus_stub.requests_of("create")
+    assert create["record"] is False and create["lock_record"] is True
+    assert create["pin"] == meeting.janus_pin and len(meeting.janus_pin) >= 12
+    assert create["room"] == meeting.janus_room and create["is_private"] is True
+    assert create["admin_key"] == "janus-admin-key" and create["secret"] and create["secret"] != meeting.janus_pin
+    assert create["allowed"] == [meetings.janus_token(host)]
+
+    riley = meetings.arrive(session, participant=session.participants.get(name="Riley Park"), channel="r")
+    assert meetings.janus_join(riley) is None
+    waiting_token = meetings.janus_token(riley)
+    assert not janus_stub.join(meeting.janus_room, pin=meeting.janus_pin, token=waiting_token, participant_id=riley.pk)
+
+    meetings.admit(meeting.pk, riley.pk, actor=world.home.practitioner)
+    join = meetings.enter_call(riley.pk, "r")["janus"]
+    assert join == {"url": janus_stub.api, "room": meeting.janus_room, "pin": meeting.janus_pin,
+                    "token": waiting_token, "id": riley.pk, "display": "Riley Park"}
+    assert len(janus_stub.requests_of("create")) == 1  # one room per meeting
+    assert not janus_stub.join(join["room"], pin="wrong", token=join["token"], participant_id=riley.pk)
+    assert janus_stub.join(join["room"], pin=join["pin"], token=join["token"], participant_id=riley.pk, display="Riley Park")
+    assert host.pk not in janus_stub.rooms[meeting.janus_room]["participants"]
+    assert janus_stub.join(join["room"], pin=join["pin"], token=meetings.janus_token(host), participant_id=host.pk)
+    assert meetings.janus_join(host)["token"] != join["token"]
+
+
+@pytest.mark.django_db
+def test_janus_remove_kicks_and_bans_and_end_destroys(world, session, janus_stub):
+    host = host_in_call(session, world.home.practitioner)
+    meeting = Meeting.objects.get(session=session)
+    riley = meetings.arrive(session, participant=session.participants.get(name="Riley Park"), channel="r")
+    meetings.admit(meeting.pk, riley.pk, actor=world.home.practitioner)
+    join = meetings.enter_call(riley.pk, "r")["janus"]
+    assert janus_stub.join(join["room"], pin=join["pin"], token=join["token"], participant_id=riley.pk)
+
+    meetings.remove(meeting.pk, riley.pk, actor=world.home.practitioner)
+    assert janus_stub.kicked == [(meeting.janus_room, riley.pk)]
+    assert join["token"] not in janus_stub.rooms[meeting.janus_room]["allowed"]
+    assert not janus_stub.join(join["room"], pin=join["pin"], token=join["token"], participant_id=riley.pk)  # banned
+    riley.refresh_from_db()
+    assert meetings.janus_join(riley) is None
+
+    sam = meetings.arrive(session, participant=session.participants.get(name="Sam Lee"), channel="s")
+    meetings.admit(meeting.pk, sam.pk, actor=world.home.practitioner)
+    meetings.send_back(meeting.pk, sam.pk, actor=world.home.practitioner)  # not in the room yet: nothing to kick
+    assert janus_stub.kicked == [(meeting.janus_room, riley.pk)]
+
+    room = meeting.janus_room
+    meetings.end_meeting(meeting.pk, actor=world.home.practitioner)
+    assert room not in janus_stub.rooms
+    assert janus_stub.requests_of("destroy")[-1]["room"] == room
+    meeting.refresh_from_db()
+    assert meeting.janus_room is None and meeting.janus_pin == "" and meeting.janus_node == janus_stub.api
+    assert meetings.janus_join(meetings.current(host.pk)) is None
+
+
+@pytest.mark.django_db
+def test_janus_down_admits_nobody(world, session, janus_stub):
+    host = host_in_call(session, world.home.practitioner)
+    riley = meetings.arrive(session, participant=session.participants.get(name="Riley Park"), channel="r")
+    janus_stub.down = True
+    with pytest.raises(DomainError, match="video server"):
+        meetings.admit(host.meeting_id, riley.pk, actor=world.home.practitioner)
+    riley.refresh_from_db()
+    assert riley.status == AdmissionStatus.WAITING and kinds(host.meeting, riley) == ["waiting"]
+
+
+@pytest.mark.django_db
+def test_the_beat_task_destroys_overdue_rooms(world, janus_stub):
+    from sessions_app import tasks
+
+    early = video_session(world.home, starts_in=timedelta(minutes=-40), minutes=45)
+    late = video_session(world.home, starts_in=timedelta(minutes=6), minutes=50, practitioner=world.home.admin)
+    meetings.enter_as_host(early, world.home.practitioner)
+    meetings.enter_as_host(late, world.home.admin)
+    early_room, late_room = meeting_of(early).janus_room, meeting_of(late).janus_room
+    assert {early_room, late_room} == set(janus_stub.rooms)
+
+    with time_machine.travel(early.end + timedelta(minutes=14), tick=False):
+        assert tasks.destroy_overdue_janus_rooms() == 0
+    janus_stub.down = True
+    with time_machine.travel(early.end + timedelta(minutes=16), tick=False):
+        assert tasks.destroy_overdue_janus_rooms() == 0  # Janus did not answer: tried again next time
+    janus_stub.down = False
+    with time_machine.travel(early.end + timedelta(minutes=16), tick=False):
+        assert tasks.destroy_overdue_janus_rooms() == 1
+    assert set(janus_stub.rooms) == {late_room}
+    assert meeting_of(early).janus_room is None
+
+    # An ended meeting whose room Janus did not destroy then is destroyed by the task.
+    janus_stub.down = True
+    meetings.end_meeting(meeting_of(late).pk, actor=world.home.admin)
+    janus_stub.down = False
+    assert meeting_of(late).janus_room == late_room
+    assert tasks.destroy_overdue_janus_rooms() == 1
+    assert janus_stub.rooms == {}
+    # A room already gone on Janus counts as destroyed.
+    Meeting.objects.filter(pk=meeting_of(late).pk).update(janus_room=late_room, janus_pin="x")
+    assert meetings.destroy_janus_room(meeting_of(late)) is True
+    assert meeting_of(late).janus_room is None
+
+
+@pytest.mark.django_db
+def test_pick_node_takes_the_node_with_the_fewest_open_rooms(world, settings):
+    from sessions_app import janus
+    from sessions_app.tests.janus_stub import JanusStub
+
+    stubs = [JanusStub(), JanusStub()]
+    try:
+        settings.JANUS_URLS = [stub.api for stub in stubs]
+        assert janus.pick_node() == stubs[0].api  # a tie: the first listed
+        first = video_session(world.home, starts_in=timedelta(minutes=-5))
+        meetings.enter_as_host(first, world.home.practitioner)
+        assert meeting_of(first).janus_node == stubs[0].api
+        assert janus.pick_node() == stubs[1].api
+        second = video_session(world.home, starts_in=timedelta(minutes=-5), practitioner=world.home.admin)
+        meetings.enter_as_host(second, world.home.admin)
+        assert meeting_of(second).janus_node == stubs[1].api and meeting_of(second).janus_room in stubs[1].rooms
+        meetings.end_meeting(meeting_of(first).pk, actor=world.home.practitioner)  # its room no longer counts
+        assert janus.pick_node() == stubs[0].api
+        assert [len(stub.requests_of("create")) for stub in stubs] == [1, 1]
+        assert janus.list_participants(stubs[1].api, meeting_of(second).janus_room) == []
+    finally:
+        for stub in stubs:
+            stub.close()
