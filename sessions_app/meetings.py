@@ -559,14 +559,14 @@ def _ensure_janus_room(meeting: Meeting, first_allowed: list[str]):
     """Create the meeting's room once (the meeting row is locked); the meeting remembers node, room and PIN."""
     if meeting.janus_room:
         return False
-    node = janus.pick_node()
-    room, pin = janus.new_room_number(), janus.new_pin()
-    meeting.janus_node, meeting.janus_room, meeting.janus_pin = node, room, pin
     try:
+        node = janus.pick_node()
+        room, pin = janus.new_room_number(), janus.new_pin()
+        meeting.janus_node, meeting.janus_room, meeting.janus_pin = node, room, pin
         janus.create_room(node, room=room, pin=pin, secret=room_secret(meeting), allowed=first_allowed,
                           description=f"Session {meeting.session_id}")
     except janus.JanusError as error:
-        log.error("Janus room for meeting %s on %s was not created: %s", meeting.pk, node, error)
+        log.error("Janus room for meeting %s on %s was not created: %s", meeting.pk, meeting.janus_node, error)
         raise DomainError(VIDEO_SERVER_DOWN, code="janus") from error
     meeting.save(update_fields=["janus_node", "janus_room", "janus_pin"])
     return True
@@ -584,14 +584,17 @@ def _janus_allow(meeting: Meeting, admissions: list[Admission]):
 
 
 def _janus_ban(meeting: Meeting, admission: Admission):
-    """Take the admission's token off the room's list, then kick its publisher (id = admission id)."""
+    """Take the admission's token off the room's list, then kick its publisher (id = admission id).
+
+    A Janus that does not answer does not keep the person in the meeting: the removal stands
+    (their signalling is cut), and is logged; a Janus down relays no media either."""
     secret = room_secret(meeting)
     try:
         janus.allow(meeting.janus_node, meeting.janus_room, secret, [janus_token(admission)], action="remove")
         janus.kick(meeting.janus_node, meeting.janus_room, secret, admission.pk)
     except janus.JanusError as error:
-        log.error("Janus did not kick admission %s from room %s: %s", admission.pk, meeting.janus_room, error)
-        raise DomainError(VIDEO_SERVER_DOWN, code="janus") from error
+        log.error("ALERT: Janus did not kick admission %s from room %s of meeting %s: %s",
+                  admission.pk, meeting.janus_room, meeting.pk, error)
 
 
 def janus_join(admission: Admission) -> dict | None:

@@ -421,7 +421,7 @@ def test_janus_remove_kicks_and_bans_and_end_destroys(world, session, janus_stub
 
 
 @pytest.mark.django_db
-def test_janus_down_admits_nobody(world, session, janus_stub):
+def test_janus_down_admits_nobody_and_removes_all_the_same(world, session, janus_stub):
     host = host_in_call(session, world.home.practitioner)
     riley = meetings.arrive(session, participant=session.participants.get(name="Riley Park"), channel="r")
     janus_stub.down = True
@@ -429,6 +429,11 @@ def test_janus_down_admits_nobody(world, session, janus_stub):
         meetings.admit(host.meeting_id, riley.pk, actor=world.home.practitioner)
     riley.refresh_from_db()
     assert riley.status == AdmissionStatus.WAITING and kinds(host.meeting, riley) == ["waiting"]
+    janus_stub.down = False
+    meetings.admit(host.meeting_id, riley.pk, actor=world.home.practitioner)
+    janus_stub.down = True  # a Janus that does not answer keeps nobody in the meeting
+    assert meetings.remove(host.meeting_id, riley.pk, actor=world.home.practitioner).status == AdmissionStatus.REMOVED
+    assert kinds(host.meeting, riley) == ["waiting", "admitted", "removed"]
 
 
 @pytest.mark.django_db
