@@ -28,7 +28,7 @@ from billing.tests.factories import PaymentRequestFactory
 from billing.tests.test_billing_pages import pdf_text
 from practice.models import BookingQuestion, WeeklyHours
 from practice.tests.factories import PASSWORD, ParticipantFactory, SessionFactory
-from sessions_app import completion, ical
+from sessions_app import completion, ical, meetings
 from sessions_app.models import Closure, CompletionType
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ NOW = time(23, 30)
 # The sessions' local starts (50 minutes each). Chosen so that no local clock time of one
 # zone reads like a UTC clock time of the same zone (checked by test_the_times_are_told_apart).
 EARLIER = (TODAY, time(20, 5))                     # tonight, over and not saved yet: the open list, the Save page
-TONIGHT = (TODAY, time(23, 40))                    # starts in 10 minutes: its code opens the waiting room
+TONIGHT = (TODAY, time(23, 40))                    # starts in 10 minutes, by video: its meeting is open
 TOMORROW = (TODAY + timedelta(days=1), time(9, 25))  # upcoming: dashboard, lists, calendar, the client's list
 SAVED = (date(2030, 1, 8), time(9, 25))            # last week, completed: ledger lines, invoice, wages
 LENGTH = timedelta(minutes=50)
@@ -101,7 +101,8 @@ def scene(request, world):
         BookingQuestion.objects.create(service=home.service, label="What brings you here?")
         WeeklyHours.objects.bulk_create(WeeklyHours(practice=home.practice, practitioner=home.practitioner, weekday=day,
                                                     start_time=time(13), end_time=time(17)) for day in range(7))
-        sessions = {"earlier": book(*EARLIER), "tonight": book(*TONIGHT), "tomorrow": book(*TOMORROW), "saved": book(*SAVED)}
+        sessions = {"earlier": book(*EARLIER), "tonight": book(*TONIGHT, delivery_method="video"),
+                    "tomorrow": book(*TOMORROW), "saved": book(*SAVED)}
         saved = sessions["saved"]
         ParticipantFactory(session=saved, name=home.contact.name, contact=home.contact, time_zone=zone)
         membership = home.practitioner.memberships.get(practice=home.practice)
@@ -199,6 +200,11 @@ ARGS = {
     "billing:package_edit": lambda s: [((PackageProduct.objects.get_or_create(
         practice=s.world.home.practice, name="Crawl bundle", defaults={"session_count": 5, "price": 5, "validity_days": 30})[0].pk,), {})],
     "billing:client_packages": lambda s: [(("u", s.world.home.client.pk), {}), (("c", s.world.home.contact.pk), {})],
+    # The meeting room: the host's room, and the participant's page from a join token (with and
+    # without a participant); "tonight" is open (the device check), the others say when they open.
+    "meetings:host_room": each_session,
+    "meetings:room": lambda s: [((meetings.join_token(session),), {}) for session in s.sessions.values()]
+    + [((meetings.join_token(session, session.participants.first()),), {}) for session in s.sessions.values()],
 }
 # Pages not fetched here, and why.
 SKIPPED = {
@@ -385,7 +391,7 @@ def test_the_pages_that_show_a_session_show_its_local_time(client, scene):
 
 def test_the_waiting_room_shows_the_local_time_and_no_utc(client, scene):
     with time_machine.travel(scene.local(TODAY, NOW), tick=False):
-        response = client.post(reverse("sessions_app:join"), {"code": scene.sessions["tonight"].access_code})
+        response = client.post(reverse("sessions_app:join"), {"code": scene.sessions["tonight"].access_code}, follow=True)
         text = page_text(response)
     assert "You are in the waiting room" in text and g_i_a(*TONIGHT) in text and f"({scene.zone})" in text
     assert utc_times_on(text, scene) == []
