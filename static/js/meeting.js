@@ -46,7 +46,8 @@
     cameraOn: true,
     chosen: { audio: "", video: "" },
     mediaReady: Promise.resolve(false),
-    peers: new Map(), // id -> {pc, tile, pending, remote, offerer}
+    mediaPending: false,
+    peers: new Map(), // id -> {pc, tile, pending, remote, offerer, attempt, watchdog}
     names: new Map(), // id -> name
     waiting: [],
     inCall: [],
@@ -74,11 +75,14 @@
     });
   }
 
+  let errorTimer = 0;
   function showError(text) {
     const box = $("[data-error]");
     if (!box) return;
     box.textContent = text;
     show(box, Boolean(text));
+    clearTimeout(errorTimer);
+    if (text) errorTimer = setTimeout(() => show(box, false), 12000);
   }
 
   function send(message) {
@@ -105,7 +109,22 @@
     return navigator.mediaDevices.getUserMedia(wanted);
   }
 
+  // Start the camera and microphone unless they are on or starting already.
+  function ensureMedia() {
+    if (!state.mediaPending && !state.mic && !state.camera) state.mediaReady = startMedia();
+    return state.mediaReady;
+  }
+
   async function startMedia() {
+    state.mediaPending = true;
+    try {
+      return await openMedia();
+    } finally {
+      state.mediaPending = false;
+    }
+  }
+
+  async function openMedia() {
     show($("[data-permission-help]"), false);
     show($("[data-no-device]"), false);
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
@@ -359,18 +378,29 @@
     const words = { new: "Connecting…", connecting: "Connecting…", connected: "", disconnected: "Connection unsteady…", failed: "Connection failed" };
     label.textContent = words[connection] ?? "";
     entry.tile.classList.toggle("is-connected", connection === "connected");
-    if (connection === "failed" && entry.offerer && !entry.retried && state.admitted && !state.finished) {
-      // Start over once: a fresh offer replaces the connection on both sides.
-      enqueue(() => offerTo(entry.id, true));
-    }
+    if (connection === "failed") retry(entry);
+  }
+
+  const MAX_ATTEMPTS = 3;
+  const CONNECT_WITHIN = 12000; // ms
+
+  // Start over (a fresh offer replaces the connection on both sides); the offerer does it, a few times.
+  function retry(entry) {
+    if (state.peers.get(entry.id) !== entry || !entry.offerer || entry.attempt >= MAX_ATTEMPTS) return;
+    if (!state.admitted || state.finished) return;
+    enqueue(() => offerTo(entry.id, entry.attempt + 1));
   }
 
   function makePeer(id) {
     closePeer(id, true);
     const pc = new RTCPeerConnection({ iceServers: state.iceServers });
-    const entry = { id, pc, pending: [], remote: new MediaStream(), offerer: false, retried: false, tile: ensureTile(id) };
+    const entry = { id, pc, pending: [], remote: new MediaStream(), offerer: false, attempt: 1, tile: ensureTile(id) };
     state.peers.set(id, entry);
     debug.peers.set(id, pc);
+    // A signal lost on the way (a socket that dropped at that moment) must not leave it hanging.
+    entry.watchdog = setTimeout(() => {
+      if (pc.connectionState !== "connected") retry(entry);
+    }, CONNECT_WITHIN);
     pc.addEventListener("icecandidate", (event) => {
       if (event.candidate && state.peers.get(id) === entry) send({ type: "signal", to: id, data: { candidate: event.candidate.toJSON() } });
     });
@@ -413,6 +443,7 @@
   function closePeer(id, keepTile) {
     const entry = state.peers.get(id);
     if (entry) {
+      clearTimeout(entry.watchdog);
       state.peers.delete(id);
       debug.peers.delete(id);
       debug.closed.push(entry.pc);
@@ -435,13 +466,13 @@
     for (const candidate of pending) await entry.pc.addIceCandidate(candidate).catch(() => {});
   }
 
-  async function offerTo(id, retry) {
+  async function offerTo(id, attempt) {
     if (!state.admitted || state.finished) return;
     await state.mediaReady;
     if (!state.admitted || state.finished) return;
     const entry = makePeer(id);
     entry.offerer = true;
-    entry.retried = Boolean(retry);
+    entry.attempt = attempt || 1;
     addLocalTracks(entry.pc, true);
     const offer = await entry.pc.createOffer();
     await entry.pc.setLocalDescription(offer);
@@ -453,6 +484,10 @@
     if (data.description && data.description.type === "offer") {
       await state.mediaReady;
       if (!state.admitted || state.finished) return;
+      const mine = state.peers.get(from);
+      if (mine && mine.pc.signalingState === "have-local-offer" && Number(state.myId) < Number(from)) {
+        return; // both offered at once: the lower id keeps its offer, the other one answers it
+      }
       const entry = makePeer(from);
       await entry.pc.setRemoteDescription(data.description);
       addLocalTracks(entry.pc, false);
@@ -558,7 +593,7 @@
         showError("This meeting runs on the practice's media server, which this page cannot use yet. Ask the practice for help.");
         return;
       }
-      if (!state.mic && !state.camera && !isHost) state.mediaReady = startMedia();
+      ensureMedia(); // after being sent back, the tracks were stopped
       const peers = (message.peers || []).filter((peer) => peer.id !== state.myId);
       peers.forEach((peer) => state.names.set(peer.id, peer.name));
       const reachable = peers.slice(0, maxPeople - 1);
@@ -590,6 +625,7 @@
     },
     error(message) {
       showError(message.message || "Something went wrong.");
+      updateRoomLimit(); // an Admit that was refused (the call is full) can be tried again
     },
   };
 
@@ -607,7 +643,7 @@
     showStep("waiting");
     show($("[data-sent-back-note]"), true);
     setStatus("Waiting for the host to let you in…", "busy");
-    state.mediaReady = startMedia(); // the preview again (no connection carries it)
+    ensureMedia(); // the preview again (no connection carries it)
   }
 
   const FINISHED = {
@@ -815,6 +851,13 @@
   });
 
   const form = $("[data-join-form]");
+  const nameInput = form ? $("[data-name-input]", form) : null;
+  const nameKey = `meeting-name:${cfg.wsPath}`; // this link's name, for "Join again" in this tab
+  if (nameInput && !nameInput.value) {
+    try {
+      nameInput.value = sessionStorage.getItem(nameKey) || "";
+    } catch (error) { /* storage off */ }
+  }
   if (form) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -827,6 +870,9 @@
           return;
         }
         state.name = name;
+        try {
+          sessionStorage.setItem(nameKey, name);
+        } catch (error) { /* storage off */ }
       }
       $("[data-join]", form).disabled = true;
       showStep("waiting");
