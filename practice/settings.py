@@ -183,7 +183,10 @@ CELERY_BEAT_SCHEDULE = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{os.environ.get('CACHE_KEY_PREFIX', 'practice')}:asgi"},
+        # channels_redis blocks on Redis for 5 s at a time (BZPOPMIN): the socket's read timeout must be
+        # longer, or every idle meeting socket is dropped every few seconds.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                   "prefix": f"{os.environ.get('CACHE_KEY_PREFIX', 'practice')}:asgi"},
     }
 }
 

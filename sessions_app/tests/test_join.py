@@ -25,11 +25,12 @@ def own_counters(settings):
 def session_starting_in(world, minutes, **extra):
     start = timezone.now() + timedelta(minutes=minutes)
     return SessionFactory(practice=world.home.practice, practitioner=world.home.practitioner, start=start,
-                          end=start + timedelta(minutes=50), **extra)
+                          end=start + timedelta(minutes=50), delivery_method="video", **extra)
 
 
 def join(client, code, address="10.0.0.1"):
-    return client.post(reverse("sessions_app:join"), {"code": code}, REMOTE_ADDR=address)
+    """A right code leads (redirect) to the meeting's device check and waiting room (/meet/<token>/)."""
+    return client.post(reverse("sessions_app:join"), {"code": code}, REMOTE_ADDR=address, follow=True)
 
 
 def test_a_code_opens_its_session_from_15_minutes_before(client, world):
@@ -74,6 +75,7 @@ NY = zoneinfo.ZoneInfo("America/New_York")
 def test_the_waiting_room_shows_the_start_in_the_participants_zone_named(client, world, zones, session_zone, shown):
     with time_machine.travel(datetime(2030, 1, 7, 14, 30, tzinfo=NY), tick=False):
         session = SessionFactory(cast=world.home, start=datetime(2030, 1, 7, 14, 40, tzinfo=NY), time_zone=session_zone,
+                                 delivery_method="video",
                                  clients=[{"name": f"Person {n}", "time_zone": zone} for n, zone in enumerate(zones)])
         page = join(client, session.access_code).content.decode()
     assert "You are in the waiting room" in page
@@ -82,7 +84,8 @@ def test_the_waiting_room_shows_the_start_in_the_participants_zone_named(client,
 
 
 def join_via_proxy(client, code, forwarded_for, proxy="10.255.0.1"):
-    return client.post(reverse("sessions_app:join"), {"code": code}, REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded_for)
+    return client.post(reverse("sessions_app:join"), {"code": code}, REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded_for,
+                       follow=True)
 
 
 def test_behind_the_proxy_one_client_is_throttled_not_everyone(client, world, settings):

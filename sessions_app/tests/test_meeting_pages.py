@@ -229,6 +229,26 @@ def test_a_canceled_sessions_link_does_not_open_the_room(client, world):
     assert "This session is canceled" in page and 'id="meeting"' not in page
 
 
+# --- /join/ leads to the device check -----------------------------------------------------------
+
+def test_a_correct_access_code_leads_to_the_device_check(client, world):
+    session = video_session(world, 10, clients=[{"name": "Riley Park", "time_zone": "America/New_York"}])
+    response = client.post(reverse("sessions_app:join"), {"code": session.access_code})
+    assert response.status_code == 302
+    match = re.fullmatch(r"/meet/([^/]+)/", response["Location"])
+    assert match and meetings.read_join_token(match.group(1)) == (session, None)
+    page = text(client.get(response["Location"]))
+    assert "Check your camera and microphone" in page and "starts at 10:10 AM EST (America/New_York)" in page
+    # Each entry of the code is a new person (a new token).
+    again = client.post(reverse("sessions_app:join"), {"code": session.access_code})
+    assert again["Location"] != response["Location"]
+
+
+def test_a_wrong_access_code_stays_on_the_join_page(client, world):
+    response = client.post(reverse("sessions_app:join"), {"code": "123456789"})
+    assert response.status_code == 200 and "That code did not open a session" in text(response)
+
+
 # --- The portal's Join -----------------------------------------------------------------------------
 
 def test_the_portal_shows_join_while_the_meeting_is_open(login, world):
