@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications import channels
+from practice.errors import DomainError
 from practice.models import BookingQuestion, Membership, Practice, QuestionKind, Role, Room, RoomKind, Service, User, WeeklyHours
 from sessions_app import policy
 from sessions_app.models import (
@@ -121,6 +122,7 @@ class Command(BaseCommand):
             training = today + timedelta(days=(7 - today.weekday()) % 7 + 14)  # a Monday two weeks out
             Closure.objects.create(practice=practice, title="Staff training day", start_date=training, end_date=training,
                                    created_by=users["admin@demo.test"])
+        self._meeting_soon(practice, users, services, rooms, contacts)
         call_command("demo_billing", stdout=self.stdout)  # by name: sessions_app imports nothing of billing
         self.stdout.write(self.style.SUCCESS("Demo Practice is ready."))
 
@@ -154,6 +156,32 @@ class Command(BaseCommand):
                 BookingQuestion(service=evaluation, label="How did you hear about us?", kind=QuestionKind.CHOICE,
                                 choices="A search engine\nA friend or family member\nMy doctor\nOther", position=2),
             ])
+
+    def _meeting_soon(self, practice, users, services, rooms, contacts):
+        """A video session of Dana Host with Casey Client starting within minutes, so Enter Meeting is
+        live right after ``make run`` (the client joins with its access code at /join/)."""
+        host = users["host@demo.test"]
+        now = timezone.now()
+        soon = Session.objects.filter(practitioner=host, delivery_method="video", status=SessionStatus.SCHEDULED,
+                                      start__lte=now + timedelta(minutes=15), end__gt=now + timedelta(minutes=20))
+        if soon.exists():
+            return
+        start = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
+        casey = contacts[host.email, "Casey Client"]
+        for offset in range(0, 120, 10):  # the first free time from about ten minutes on
+            try:
+                session = schedule_session(practice=practice, actor=host, data=SessionData(
+                    practitioner=host, start=start + timedelta(minutes=offset), duration_minutes=50, time_zone=TZ,
+                    room=rooms["Secure Video"], delivery_method="video", services=[(services["90837"], services["90837"].price)],
+                    participants=[ParticipantData(name=casey.name, invite_method=InviteMethod.NONE, time_zone=casey.time_zone,
+                                                  contact=casey, client=casey.client)],
+                    public_note="A demo video session: Enter Meeting from the dashboard, then join with the access code.",
+                ))
+            except DomainError:
+                continue
+            self.stdout.write(f"Video session soon: {timezone.localtime(session.start, zoneinfo.ZoneInfo(TZ)):%H:%M} "
+                              f"(access code {session.access_code}).")
+            return
 
     def _cancellation_policy(self, practice):
         """Late Cancel at half the fee inside 24 hours; reschedules follow the same notice."""
