@@ -94,17 +94,13 @@ def asgi_server(transactional_db, settings):
 
 
 @pytest.fixture
-def media_browser(monkeypatch):
-    """A Chromium of its own with the fake camera and microphone (the shared one lacks the flags)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
+def media_browser(chromium, monkeypatch):
+    """A Chromium of its own with the fake camera and microphone (the shared one lacks the flags),
+    launched through the shared Playwright: one sync Playwright (and its event loop) per test run."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls beside Playwright's event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + MEDIA_ARGS)
-        yield browser
-        browser.close()
+    browser = chromium.browser_type.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + MEDIA_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -41,7 +42,22 @@ def run(scenario):
         finally:  # the database thread's connection, or the test database cannot be dropped
             await database_sync_to_async(connections.close_all)()
 
-    return asyncio.run(then_close_connections())
+    # In a thread of its own: Playwright's sync API (the browser tests) keeps an event loop running
+    # in the main thread for the whole test run, and asyncio.run() refuses to start beside it.
+    outcome = {}
+
+    def in_thread():
+        try:
+            outcome["value"] = asyncio.run(then_close_connections())
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def video_session(cast, *, starts_in=timedelta(minutes=-5), minutes=50, **extra):
