@@ -48,7 +48,7 @@ def test_week_view_drag_opens_the_form_with_the_dragged_start_and_end(page, live
     day = next_saturday()
     log_in(page, live_server, "host@demo.test")
     page.goto(f"{live_server.url}/calendar/?date={day.isoformat()}")
-    page.get_by_role("button", name="Week").click()
+    page.get_by_role("button", name="Week", exact=True).click()  # not a user named "… Weeks"
     column = page.locator(f"td.fc-timegrid-col[data-date='{day.isoformat()}']").bounding_box()
     start = page.locator("td.fc-timegrid-slot-lane[data-time='10:00:00']").bounding_box()
     last = page.locator("td.fc-timegrid-slot-lane[data-time='11:15:00']").bounding_box()
@@ -104,7 +104,7 @@ def test_the_now_line_and_today_are_on_the_viewers_new_york_clock(page, live_ser
     page.clock.set_fixed_time(datetime(2030, 1, 7, 14, 50, tzinfo=NY))
     log_in(page, live_server, world.home.practitioner.email, PASSWORD)
     page.goto(f"{live_server.url}/calendar/")
-    page.get_by_role("button", name="Week").click()
+    page.get_by_role("button", name="Week", exact=True).click()  # not a user named "… Weeks"
     line = page.locator(".fc-timegrid-now-indicator-line")
     line.wait_for(state="attached")
     assert row_of(page, line) == "14:45:00"
@@ -142,7 +142,7 @@ def test_a_drag_in_week_view_lands_at_the_intended_new_york_time(page, live_serv
     page.set_viewport_size({"width": 1280, "height": 1500})  # the week from 7 AM to 3 PM, without scrolling
     log_in(page, live_server, world.home.practitioner.email, PASSWORD)
     page.goto(f"{live_server.url}/calendar/?date={start_day.isoformat()}")
-    page.get_by_role("button", name="Week").click()
+    page.get_by_role("button", name="Week", exact=True).click()  # not a user named "… Weeks"
     event = page.locator("a.fc-event", has_text="Jamie Rivera")
     event.wait_for(state="visible")
     target_day = start_day + timedelta(days=1)
