@@ -129,9 +129,6 @@ def refusal(*, practice, practitioner, minutes, start, now=None) -> DomainError:
     return DomainError(SLOT_NOT_OFFERED, code="not_offered")
 
 
-def _refuse(*, practice, practitioner, minutes, start, now):
-    raise refusal(practice=practice, practitioner=practitioner, minutes=minutes, start=start, now=now)
-
 
 def check_client(membership: Membership) -> None:
     if membership is None or membership.role != Role.CLIENT or not membership.is_active:
@@ -153,7 +150,7 @@ def book(*, membership: Membership, data: BookingData, now=None) -> Session:
     minutes = service.duration_minutes
     _lock_booking(practitioner.pk, None)  # held to the end of this transaction
     if not availability.is_free(practice=practice, practitioner=practitioner, minutes=minutes, start=data.start, now=now):
-        _refuse(practice=practice, practitioner=practitioner, minutes=minutes, start=data.start, now=now)
+        raise refusal(practice=practice, practitioner=practitioner, minutes=minutes, start=data.start, now=now)
     check_slot(practice=practice, start=data.start, end=data.start + timedelta(minutes=minutes), now=now)
     requested = practice.booking_requires_confirmation
     pay = payment_at_booking(practice, service) if data.package_id is None else None
@@ -290,7 +287,7 @@ def reschedule_booking(*, membership: Membership, session: Session, start: datet
         return session
     if not availability.is_free(practice=practice, practitioner=session.practitioner, minutes=minutes, start=start, now=now,
                                 exclude_session=session.pk):
-        _refuse(practice=practice, practitioner=session.practitioner, minutes=minutes, start=start, now=now)
+        raise refusal(practice=practice, practitioner=session.practitioner, minutes=minutes, start=start, now=now)
     check_slot(practice=practice, start=start, end=start + timedelta(minutes=minutes), now=now)
     old_start = session.start
     session.start, session.end = start, start + timedelta(minutes=minutes)
