@@ -199,6 +199,9 @@ TURN_URLS = env_list("TURN_URLS", [])
 TURN_SECRET = os.environ.get("TURN_SECRET", "")
 STUN_URLS = env_list("STUN_URLS", [])
 JANUS_URLS = env_list("JANUS_URLS", [])
+# What browsers connect to, node by node in JANUS_URLS' order (e.g. https://janus1.example.com/janus
+# in front of http://10.0.0.5:8088/janus); the same addresses when unset.
+JANUS_PUBLIC_URLS = env_list("JANUS_PUBLIC_URLS", [])
 JANUS_ADMIN_SECRET = os.environ.get("JANUS_ADMIN_SECRET", "")
 JANUS_TIMEOUT = float(os.environ.get("JANUS_TIMEOUT", "5"))
 MEETING_MAX_P2P = int(os.environ.get("MEETING_MAX_P2P", "4"))

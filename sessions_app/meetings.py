@@ -31,6 +31,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -602,8 +603,26 @@ def janus_join(admission: Admission) -> dict | None:
     meeting = admission.meeting
     if admission.status != AdmissionStatus.ADMITTED or meeting.backend != MeetingBackend.JANUS or not meeting.janus_room:
         return None
-    return {"url": meeting.janus_node, "room": meeting.janus_room, "pin": meeting.janus_pin,
+    return {"url": janus_public_url(meeting.janus_node), "room": meeting.janus_room, "pin": meeting.janus_pin,
             "token": janus_token(admission), "id": admission.pk, "display": admission.name}
+
+
+def janus_public_url(node: str) -> str:
+    """The address browsers reach ``node`` at (``JANUS_PUBLIC_URLS``, in ``JANUS_URLS``' order)."""
+    nodes, public = list(settings.JANUS_URLS), list(settings.JANUS_PUBLIC_URLS)
+    if node in nodes and nodes.index(node) < len(public):
+        return public[nodes.index(node)]
+    return node
+
+
+def janus_browser_origins() -> list[str]:
+    """The origins (scheme, host, port) of every Janus node's public address, for the meeting pages' CSP."""
+    origins = []
+    for node in settings.JANUS_URLS:
+        parts = urlsplit(janus_public_url(node))
+        if parts.scheme and parts.netloc and f"{parts.scheme}://{parts.netloc}" not in origins:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
 
 
 def destroy_janus_room(meeting: Meeting) -> bool:

@@ -11,10 +11,13 @@ which page, and when.
   cached. The times are shown in the participant's zone.
 
 Every page allows the camera, the microphone and screen capture for this origin only
-(Permissions-Policy); every other page of the site keeps them off.
+(Permissions-Policy); every other page of the site keeps them off. With Janus, the pages may
+also connect to the Janus nodes' public addresses (Content-Security-Policy connect-src).
 """
+from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
@@ -27,11 +30,28 @@ from sessions_app import access, joining, meetings
 from sessions_app.models import Meeting, MeetingState, SessionStatus
 
 MEDIA = {"camera": "(self)", "microphone": "(self)", "display-capture": "(self)"}
-MAX_PEOPLE = 4  # browser-to-browser (mesh): each one sends their video to every other one
 
 
 def media_allowed(view):
-    return permissions_policy(**MEDIA)(view)
+    """Camera, microphone and screen capture for this origin; the Janus nodes reachable by the page."""
+    view = permissions_policy(**MEDIA)(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        origins = meetings.janus_browser_origins()
+        if origins:
+            response.csp_overrides = {**getattr(response, "csp_overrides", {}),
+                                      "connect-src": " ".join(["'self'", *origins])}
+        return response
+
+    return wrapper
+
+
+def _media_context():
+    # Browser-to-browser (mesh): each one sends their video to every other one, so the call is small;
+    # through Janus it is not limited here.
+    return {"max_people": settings.MEETING_MAX_P2P, "janus": bool(settings.JANUS_URLS)}
 
 
 def _closed(request, session, zone=None, status=200):
@@ -77,7 +97,7 @@ def host_room(request, pk):
         "participants": session.participants.all(),
         "ws_path": _ws_path(session),
         "name": request.user.get_full_name() or request.user.email,
-        "max_people": MAX_PEOPLE,
+        **_media_context(),
     })
 
 
@@ -99,5 +119,5 @@ def room(request, token):
         "zone": zone,
         "ws_path": _ws_path(session, token),
         "name": participant.name if participant is not None else "",
-        "max_people": MAX_PEOPLE,
+        **_media_context(),
     })

@@ -13,6 +13,9 @@
 // Configuration comes from the data- attributes of #meeting (no inline script: the CSP allows
 // script files from this origin only). window.meetingDebug.peers (id -> RTCPeerConnection) is
 // for the browser tests.
+// - With Janus (the "admitted" message carries a "janus" block), meeting-janus.js publishes to and
+//   subscribes from the practice's SFU instead; the tiles, controls and lists are the same, and
+//   meetingDebug.peers holds the subscriptions' connections (meetingDebug.publisher the sending one).
 (function () {
   "use strict";
 
@@ -25,7 +28,7 @@
   const $ = (selector, scope) => (scope || root).querySelector(selector);
   const $$ = (selector, scope) => Array.from((scope || root).querySelectorAll(selector));
 
-  const debug = { peers: new Map(), closed: [], messages: [] };
+  const debug = { peers: new Map(), closed: [], messages: [], publisher: null };
   window.meetingDebug = debug;
 
   const state = {
@@ -48,6 +51,7 @@
     mediaReady: Promise.resolve(false),
     mediaPending: false,
     peers: new Map(), // id -> {pc, tile, pending, remote, offerer, attempt, watchdog}
+    sfu: null, // the Janus connection (meeting-janus.js) while in a Janus meeting
     names: new Map(), // id -> name
     waiting: [],
     inCall: [],
@@ -333,6 +337,7 @@
       const sender = senderOf(entry.pc, kind);
       if (sender) sender.replaceTrack(track || null).catch(() => {});
     }
+    if (state.sfu) state.sfu.replaceTrack(kind, track);
   }
 
   function addLocalTracks(pc, offering) {
@@ -447,7 +452,8 @@
       state.peers.delete(id);
       debug.peers.delete(id);
       debug.closed.push(entry.pc);
-      entry.pc.close();
+      if (!entry.sfu) entry.pc.close();
+      else if (state.sfu) state.sfu.unsubscribe(id); // janus.js closes its connection
       entry.remote.getTracks().forEach((track) => track.stop());
       const video = $("video", entry.tile);
       if (video) video.srcObject = null;
@@ -457,6 +463,11 @@
 
   function closeAllPeers() {
     for (const id of Array.from(state.peers.keys())) closePeer(id);
+    if (state.sfu) {
+      state.sfu.stop();
+      state.sfu = null;
+      debug.publisher = null;
+    }
     $$("[data-peer-tile]").forEach((tile) => tile.remove());
     layoutStage();
   }
@@ -506,6 +517,52 @@
       if (!entry.pc.remoteDescription) entry.pending.push(data.candidate);
       else await entry.pc.addIceCandidate(data.candidate).catch(() => {});
     }
+  }
+
+  // --- Janus (meeting-janus.js) --------------------------------------------------------------------
+
+  function sfuFeed(id, display, pc, stream) {
+    if (!state.names.has(id) && display) state.names.set(id, display);
+    const old = state.peers.get(id); // an earlier subscription to this feed, already let go
+    if (old) {
+      state.peers.delete(id);
+      if (!old.sfu) old.pc.close();
+    }
+    const entry = { id, pc, pending: [], remote: stream, offerer: false, attempt: 1, tile: ensureTile(id), sfu: true };
+    state.peers.set(id, entry);
+    debug.peers.set(id, pc);
+    pc.addEventListener("connectionstatechange", () => {
+      if (state.peers.get(id) === entry) tileState(entry);
+    });
+    tileState(entry);
+  }
+
+  function sfuTrack(id, stream) {
+    const entry = state.peers.get(id);
+    if (!entry || entry.remote !== stream) return;
+    const video = $("video", entry.tile);
+    if (video.srcObject !== stream) video.srcObject = stream;
+    play(video, entry.tile);
+  }
+
+  async function joinSfu(join) {
+    await state.mediaReady;
+    if (!state.admitted || state.finished || state.sfu) return; // in the room already (the socket reconnected)
+    if (!window.MeetingJanus) {
+      showError("The video server's script did not load. Reload the page.");
+      return;
+    }
+    state.sfu = window.MeetingJanus.connect({
+      join,
+      iceServers: state.iceServers,
+      tracks: () => ({ audio: state.mic, video: outgoingVideo() }),
+      onPublisher(pc) { debug.publisher = pc; },
+      onFeed: sfuFeed,
+      onTrack: sfuTrack,
+      onGone(id) { enqueue(() => closePeer(id)); },
+      onEnded() { finish(isHost ? "ended_by_host" : "ended"); },
+      onError: showError,
+    });
   }
 
   // --- the protocol ------------------------------------------------------------------------------
@@ -589,11 +646,12 @@
         show($("[data-sent-back-note]"), false);
         setStatus("In the meeting", "on");
       }
+      ensureMedia(); // after being sent back, the tracks were stopped
       if (state.janus) {
-        showError("This meeting runs on the practice's media server, which this page cannot use yet. Ask the practice for help.");
+        (message.peers || []).forEach((peer) => state.names.set(peer.id, peer.name));
+        enqueue(() => joinSfu(message.janus));
         return;
       }
-      ensureMedia(); // after being sent back, the tracks were stopped
       const peers = (message.peers || []).filter((peer) => peer.id !== state.myId);
       peers.forEach((peer) => state.names.set(peer.id, peer.name));
       const reachable = peers.slice(0, maxPeople - 1);

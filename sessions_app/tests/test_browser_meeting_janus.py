@@ -1,0 +1,141 @@
+"""The video meeting through a real Janus VideoRoom SFU (issue 15), in Chromium with a fake camera.
+
+Janus runs from Debian's package (``janus_server``) with the VideoRoom plugin and its HTTP API;
+JANUS_URLS points the product at it, so the meeting's room is created on admission through the
+API (no recording, a PIN, allowed tokens). The host enters, a participant joins with the access
+code and is admitted: both publish to Janus and subscribe to each other, and both decode the
+other's video. The host removes the participant, whose browser here ignores it (it keeps its
+connections and tracks): Janus kicks the publisher and cuts its subscriptions, so the frames
+stop on both sides. End meeting destroys the room on Janus.
+
+Skipped, with the reason, where the janus binary or a non-loopback interface is missing.
+"""
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.urls import reverse
+from django.utils import timezone
+
+from practice.models import DeliveryMethod
+from practice.tests.factories import PASSWORD, SessionFactory
+from sessions_app import janus
+from sessions_app.models import Admission, AdmissionStatus, Meeting, MeetingBackend, MeetingState
+from sessions_app.tests import janus_server
+from sessions_app.tests.test_browser_meeting import (  # noqa: F401 (asgi_server and media_browser are fixtures)
+    SAMPLER,
+    asgi_server,
+    assert_frames_stopped,
+    media_browser,
+    new_page,
+    wait_for_frames_increasing,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WHY_NOT = janus_server.unavailable()
+
+
+@pytest.fixture
+def janus_node(tmp_path):
+    if WHY_NOT:
+        pytest.skip(f"no real Janus here: {WHY_NOT}")
+    process, url = janus_server.start_janus(tmp_path / "janus")
+    yield url
+    janus_server.stop_janus(process)
+
+
+@pytest.fixture
+def janus_settings(settings, janus_node):
+    """The product pointed at the Janus node (before asgi_server forks the web server, which reads them)."""
+    settings.JANUS_URLS = [janus_node]
+    settings.JANUS_PUBLIC_URLS = []
+    settings.JANUS_ADMIN_SECRET = janus_server.ADMIN_KEY
+    return janus_node
+
+
+def test_a_meeting_through_janus_admit_remove_and_end(janus_settings, asgi_server, media_browser, world):
+    try:
+        meeting_through_janus(janus_settings, asgi_server, media_browser, world)
+    finally:
+        connections.close_all()  # the ORM calls ran beside Playwright's greenlets
+
+
+def publishers(url, meeting):
+    return sorted(p["id"] for p in janus.list_participants(url, meeting.janus_room) if p.get("publisher"))
+
+
+def meeting_through_janus(url, base_url, browser, world):
+    home = world.home
+    start = timezone.now() + timedelta(minutes=5)
+    session = SessionFactory(cast=home, start=start, end=start + timedelta(minutes=50), delivery_method=DeliveryMethod.VIDEO,
+                             clients=[{"name": "Riley Park", "invite_method": "none", "time_zone": "America/Chicago"}])
+
+    host = new_page(browser, base_url)
+    host.goto(reverse("login"))
+    host.get_by_label("E-mail").fill(home.practitioner.email)
+    host.get_by_label("Password").fill(PASSWORD)
+    host.get_by_role("button", name="Log in").click()
+    host.wait_for_url(re.compile(r"/dashboard/$"))
+    host.goto(reverse("meetings:host_room", args=[session.pk]))
+    host.get_by_text("The meeting is open").wait_for()
+    # The page may talk to the Janus node (and to nothing else but this site).
+    csp = host.evaluate("() => fetch(location.href).then((r) => r.headers.get('content-security-policy'))")
+    assert f"connect-src 'self' {url.rsplit('/janus', 1)[0]}" in csp
+
+    meeting = Meeting.objects.get(session=session)
+    assert meeting.backend == MeetingBackend.JANUS and meeting.janus_node == url
+    host_admission = Admission.objects.get(meeting=meeting, role="host")
+    host.wait_for_function("() => window.meetingDebug.publisher && window.meetingDebug.publisher.connectionState === 'connected'")
+    assert publishers(url, meeting) == [host_admission.pk]  # the room exists on Janus, the host publishes
+
+    guest = new_page(browser, base_url)
+    guest.goto(reverse("sessions_app:join"))
+    guest.get_by_label("Access Code").fill(session.access_code)
+    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()
+    guest.wait_for_url(re.compile(r"/meet/[^/]+/$"))
+    guest.wait_for_function("() => document.querySelector('[data-preview]').videoWidth > 0")
+    guest.get_by_label("Your name or initials").fill("Riley Park")
+    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()
+    guest.get_by_role("heading", name="You are in the waiting room").wait_for()
+    assert guest.evaluate("window.meetingDebug.publisher") is None  # nothing reaches Janus before admission
+
+    host.locator("[data-waiting-item]", has_text="Riley Park is waiting").get_by_role("button", name="Admit").click()
+    guest.locator("[data-step='call']").wait_for(state="visible")
+    wait_for_frames_increasing(guest)
+    wait_for_frames_increasing(host)
+    guest_admission = Admission.objects.get(meeting=meeting, name="Riley Park")
+    assert publishers(url, meeting) == sorted([host_admission.pk, guest_admission.pk])
+    # The media really goes through Janus: each page has one sending and one receiving connection.
+    for page in (host, guest):
+        assert page.evaluate("() => window.meetingDebug.publisher.connectionState") == "connected"
+
+    # Removed, with a browser that ignores it: Janus kicks the publisher and its subscriptions.
+    for page in (host, guest):
+        page.evaluate(SAMPLER)
+    guest.evaluate("""() => {
+      window.__kept = [...window.meetingDebug.peers.values(), window.meetingDebug.publisher];
+      RTCPeerConnection.prototype.close = function () {};
+      MediaStreamTrack.prototype.stop = function () {};
+    }""")
+    guest.route(re.compile(re.escape(url)), lambda route: route.abort())  # nor does it tell Janus it leaves
+    host.locator("[data-participant-item]", has_text="Riley Park").get_by_role("button", name="Remove").click()
+    guest.get_by_role("heading", name="You were removed from the meeting").wait_for()
+    host.wait_for_function("() => window.meetingDebug.peers.size === 0")
+    assert_frames_stopped(guest)
+    assert_frames_stopped(host)
+    assert publishers(url, meeting) == [host_admission.pk]
+    guest_admission.refresh_from_db()
+    assert guest_admission.status == AdmissionStatus.REMOVED
+
+    # End meeting: the room is destroyed on Janus.
+    room = meeting.janus_room
+    host.get_by_role("button", name="End meeting").click()
+    host.get_by_role("heading", name="The meeting has ended").wait_for()
+    meeting.refresh_from_db()
+    assert meeting.state == MeetingState.ENDED
+    with pytest.raises(janus.JanusError) as gone:
+        janus.list_participants(url, room)
+    assert gone.value.code == janus.NO_SUCH_ROOM
+    assert host.errors == [] and guest.errors == []
