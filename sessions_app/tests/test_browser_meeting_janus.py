@@ -55,7 +55,7 @@ def janus_settings(settings, janus_node):
     return janus_node
 
 
-def test_a_meeting_through_janus_admit_remove_and_end(janus_settings, asgi_server, media_browser, world):
+def test_a_meeting_through_janus_admit_remove_and_end(janus_settings, asgi_server, media_browser, world):  # noqa: F811
     try:
         meeting_through_janus(janus_settings, asgi_server, media_browser, world)
     finally:
