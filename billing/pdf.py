@@ -3,7 +3,8 @@
 Built from a ``billing.invoices.Invoice``; no query is made here. ``invariant=1`` makes
 the same invoice give the same bytes on the same day (no creation time or random
 document id), and uncompressed pages keep the text searchable.
-Fonts are the standard PDF Helvetica family (Windows-1252 characters).
+The font is DejaVu Sans, embedded (``practice.pdf_fonts``): names in Cyrillic, Greek, Hebrew and
+other non-Latin alphabets come out as text (not in Chinese, Japanese or Korean: see that module).
 """
 import io
 from xml.sax.saxutils import escape
@@ -14,6 +15,9 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from practice import pdf_fonts
+from practice.pdf_fonts import BOLD, REGULAR
 
 # North American practices print on Letter; everyone else on A4.
 LETTER_CURRENCIES = {"USD", "CAD", "MXN"}
@@ -27,14 +31,18 @@ def _date(day):
 
 
 def _styles():
+    pdf_fonts.register()
     base = getSampleStyleSheet()
+    font = {"fontName": REGULAR}
     return {
-        "title": ParagraphStyle("title", parent=base["Title"], alignment=0, fontSize=18, leading=22, spaceAfter=2),
-        "normal": ParagraphStyle("normal", parent=base["Normal"], fontSize=9.5, leading=12),
-        "muted": ParagraphStyle("muted", parent=base["Normal"], fontSize=9, leading=11, textColor=MUTED),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=11.5, leading=14, spaceBefore=10, spaceAfter=4),
-        "cell": ParagraphStyle("cell", parent=base["Normal"], fontSize=9, leading=11),
-        "right": ParagraphStyle("right", parent=base["Normal"], fontSize=9.5, leading=12, alignment=TA_RIGHT),
+        "title": ParagraphStyle("title", parent=base["Title"], fontName=BOLD, alignment=0, fontSize=18, leading=22,
+                                spaceAfter=2),
+        "normal": ParagraphStyle("normal", parent=base["Normal"], fontSize=9.5, leading=12, **font),
+        "muted": ParagraphStyle("muted", parent=base["Normal"], fontSize=9, leading=11, textColor=MUTED, **font),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName=BOLD, fontSize=11.5, leading=14, spaceBefore=10,
+                             spaceAfter=4),
+        "cell": ParagraphStyle("cell", parent=base["Normal"], fontSize=9, leading=11, **font),
+        "right": ParagraphStyle("right", parent=base["Normal"], fontSize=9.5, leading=12, alignment=TA_RIGHT, **font),
     }
 
 
@@ -46,8 +54,8 @@ def _table(header, rows, widths, *, money_columns=(), empty="None in this period
         spans = []
     table = Table([header, *rows], colWidths=widths, repeatRows=1)
     style = [
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 9),
-        ("FONT", (0, 1), (-1, -1), "Helvetica", 9),
+        ("FONT", (0, 0), (-1, 0), BOLD, 9),
+        ("FONT", (0, 1), (-1, -1), REGULAR, 9),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD),
         ("LINEBELOW", (0, 0), (-1, -1), 0.5, GRID),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -119,8 +127,8 @@ def render_invoice(invoice) -> bytes:
     # Full width, so the amounts line up with the amount columns above.
     table = Table(totals, colWidths=[width * 0.5, width * 0.3, width * 0.2])
     table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), "Helvetica", 9.5),
-        ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 11),
+        ("FONT", (0, 0), (-1, -1), REGULAR, 9.5),
+        ("FONT", (0, -1), (-1, -1), BOLD, 11),
         ("ALIGN", (2, 0), (2, -1), "RIGHT"),
         ("LINEABOVE", (1, -1), (-1, -1), 0.8, colors.black),
         ("TOPPADDING", (0, 0), (-1, -1), 3),

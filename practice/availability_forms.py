@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.text import capfirst
 
 from practice.models import BookingQuestion, DayOff, Membership, Practice, QuestionKind, Service, Weekday, WeeklyHours
+from practice.questions import BOOKING_KINDS
 
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_RANGES_PER_DAY = 12
@@ -278,6 +279,11 @@ class BookingQuestionForm(MarksInvalid, forms.ModelForm):
             "kind": forms.Select(attrs={"class": "form-select form-select-sm"}),
             "required": forms.CheckboxInput(attrs={"class": "form-check-input"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A booking has no statement to read, signature or initials: those are participant documents'.
+        self.fields["kind"].choices = [(k, QuestionKind(k).label) for k in BOOKING_KINDS]
 
     def clean_position(self):
         position = self.cleaned_data.get("position")

@@ -407,10 +407,18 @@ class DayOff(models.Model):
 
 
 class QuestionKind(models.TextChoices):
+    """The kinds of question of a Booking Page Form and of a participant document's fields
+    (``practice.questions`` turns each into a form field; a booking offers the first four)."""
+
     SHORT_TEXT = "short_text", "Short text"
     LONG_TEXT = "long_text", "Long text"
     CHOICE = "choice", "Choice"
     YES_NO = "yes_no", "Yes / no"
+    DATE = "date", "Date"
+    MULTI_CHOICE = "multi_choice", "Several choices"
+    STATEMENT = "statement", "Statement to read"
+    SIGNATURE = "signature", "Signature"
+    INITIALS = "initials", "Initials"
 
 
 class BookingQuestion(models.Model):

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from practice import questions as questions_
 from practice.errors import Conflict, DomainError, NotAllowed
-from practice.models import HOSTING_ROLES, BookingQuestion, Membership, QuestionKind, Role, Service, User
+from practice.models import HOSTING_ROLES, BookingQuestion, Membership, Role, Service, User
 from sessions_app import availability, messages, money, policy
 from sessions_app.models import BookingAnswer, BookingState, Contact, InviteMethod, Session, SessionStatus
 from sessions_app.scheduling import (
@@ -31,10 +32,10 @@ SLOT_TAKEN = "That time was just taken — pick another."
 # How long a booking waiting for its payment holds the slot.
 HOLD = timedelta(minutes=15)
 SLOT_NOT_OFFERED = "That time is not open for booking — pick another."
-SHORT_ANSWER_MAX = 200
-LONG_ANSWER_MAX = 2000
-YES, NO = "Yes", "No"
-ANSWER_REQUIRED = "Please answer this question."
+SHORT_ANSWER_MAX = questions_.SHORT_ANSWER_MAX
+LONG_ANSWER_MAX = questions_.LONG_ANSWER_MAX
+YES, NO = questions_.YES, questions_.NO
+ANSWER_REQUIRED = questions_.ANSWER_REQUIRED
 
 
 class SlotTaken(Conflict):
@@ -81,22 +82,13 @@ def practitioner_of(service, pk) -> User:
 
 def clean_answers(questions, raw: dict) -> tuple[list[tuple[BookingQuestion, str]], dict[int, str]]:
     """The answers to the Booking Page Form's ``questions`` from ``raw`` (question id -> text),
-    and the errors by question id. The form and ``book`` both run it."""
-    answers, errors = [], {}
-    for question in questions:
-        value = (raw.get(question.pk) or raw.get(str(question.pk)) or "").strip()
-        limit = LONG_ANSWER_MAX if question.kind == QuestionKind.LONG_TEXT else SHORT_ANSWER_MAX
-        if not value:
-            if question.required:
-                errors[question.pk] = ANSWER_REQUIRED
-        elif len(value) > limit:
-            errors[question.pk] = f"Please keep the answer under {limit} characters (it has {len(value)})."
-        elif question.kind == QuestionKind.CHOICE and value not in question.options:
-            errors[question.pk] = "Choose one of the options."
-        elif question.kind == QuestionKind.YES_NO and value not in (YES, NO):
-            errors[question.pk] = "Answer yes or no."
-        answers.append((question, value))
-    return answers, errors
+    and the errors by question id. The form and ``book`` both run it; the rules are
+    ``practice.questions.clean_answers``, the same as participant documents'."""
+    by_key = {str(q.pk): q for q in questions}
+    asked = [questions_.Question.of_booking_question(q) for q in questions]
+    answers, errors = questions_.clean_answers(asked, {str(k): v for k, v in raw.items()})
+    return ([(by_key[q.key], value) for q, value in answers],
+            {by_key[key].pk: message for key, message in errors.items()})
 
 
 @dataclass

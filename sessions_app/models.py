@@ -555,3 +555,15 @@ class MeetingEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+# --- Participant documents (DESIGN.md invariant 11): their own module, part of this app's models.
+from sessions_app.document_models import (  # noqa: E402,F401
+    DocumentKind,
+    DocumentPackage,
+    DocumentPackageItem,
+    DocumentRequest,
+    DocumentSubmission,
+    DocumentTemplate,
+    DocumentTemplateVersion,
+)

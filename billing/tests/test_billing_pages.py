@@ -59,25 +59,13 @@ def url(name, kind=None, pk=None, query=YEAR):
 
 
 def pdf_text(data: bytes) -> str:
-    """The text shown by an uncompressed reportlab PDF (its ``(...) Tj`` strings, in WinAnsi)."""
-    chunks = []
-    for literal in re.findall(rb"\(((?:[^\\)]|\\.)*)\) Tj", data):
-        out = bytearray()
-        i = 0
-        while i < len(literal):
-            if literal[i:i + 1] == b"\\":
-                octal = re.match(rb"[0-7]{1,3}", literal[i + 1:i + 4])
-                if octal:
-                    out.append(int(octal.group(), 8))
-                    i += 1 + len(octal.group())
-                    continue
-                out += literal[i + 1:i + 2]
-                i += 2
-                continue
-            out += literal[i:i + 1]
-            i += 1
-        chunks.append(out.decode("cp1252"))
-    return "\n".join(chunks)
+    """The text of a PDF as pypdf extracts it (through the embedded font's ToUnicode map, so
+    DejaVu Sans subsets read back as the letters shown)."""
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def invoice_rows(response):

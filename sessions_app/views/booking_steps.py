@@ -10,14 +10,15 @@ import logging
 import zoneinfo
 from datetime import timedelta
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from practice import questions
 from practice.errors import Conflict, DomainError
-from practice.models import DeliveryMethod, QuestionKind
+from practice.models import DeliveryMethod
+from practice.questions import Question
 from sessions_app import availability, booking, money
 from sessions_app.views.portal import client_required
 from sessions_app.views.slot_picker import format_start, parse_start, render_in, slot_picker, viewer_zone
@@ -120,34 +121,12 @@ def choose_time(request, service, method, practitioner):
     )
 
 
-class BookingPageForm(forms.Form):
-    """The service's Booking Page Form; its rules are ``booking.clean_answers`` (which ``book`` runs too)."""
+class BookingPageForm(questions.QuestionsForm):
+    """The service's Booking Page Form: ``practice.questions`` builds its fields and checks the
+    answers (the rules ``booking.book`` runs too). ``answers`` is question id -> text."""
 
     def __init__(self, *args, questions, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.questions = questions
-        for question in questions:
-            # The rules are clean_answers'; Django's own required check says the same words.
-            options = {"label": question.label, "required": question.required,
-                       "error_messages": {"required": booking.ANSWER_REQUIRED}}
-            if question.kind == QuestionKind.LONG_TEXT:
-                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **options)
-            elif question.kind == QuestionKind.CHOICE:
-                field = forms.ChoiceField(choices=[(o, o) for o in question.options], widget=forms.RadioSelect, **options)
-            elif question.kind == QuestionKind.YES_NO:
-                field = forms.ChoiceField(choices=[(booking.YES, "Yes"), (booking.NO, "No")], widget=forms.RadioSelect, **options)
-            else:
-                field = forms.CharField(**options)
-            self.fields[f"q{question.pk}"] = field
-
-    def clean(self):
-        cleaned = super().clean()
-        raw = {q.pk: self.data.get(self.add_prefix(f"q{q.pk}"), "") for q in self.questions}
-        answers, errors = booking.clean_answers(self.questions, raw)
-        for pk, message in errors.items():
-            self.add_error(f"q{pk}", message)
-        self.answers = {str(q.pk): value for q, value in answers}
-        return cleaned
+        super().__init__(*args, questions=[Question.of_booking_question(q) for q in questions], **kwargs)
 
 
 @client_required
