@@ -16,7 +16,13 @@ Every message after ``hello`` is checked against the sender's admission in the d
 moment: a declined or removed person's next message is refused and their socket closed; signalling
 is relayed only from someone in the call to someone in the call (``meetings.may_signal``), and
 checked again before it reaches the receiver (``meetings.may_receive``).
+
+Limits: a socket may send ``RATE`` messages a second on average, in bursts up to ``BURST`` (a new
+connection's ICE candidates come in a burst); beyond that it is closed with 4429 (the page
+reconnects after a pause). Every socket is closed with 4410 when the meeting's time is over
+(``meetings.closes_at``: the session's end plus the grace its tokens and credentials have).
 """
+import asyncio
 import json
 import logging
 import time
@@ -26,6 +32,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.utils import timezone
 
 from practice import throttle
 from practice.errors import DomainError
@@ -39,6 +46,10 @@ log = logging.getLogger(__name__)
 UNAUTHORISED = 4403
 NOT_OPEN = 4404
 REPLACED = 4409
+TIME_OVER = 4410
+TOO_MANY = 4429
+RATE = 30  # messages a second, on average
+BURST = 150
 MAX_SIGNAL = 64 * 1024
 MAX_FRAME = MAX_SIGNAL + 4096
 HOST_ACTIONS = {"admit", "admit_all", "decline", "send_back", "remove", "end"}
@@ -87,6 +98,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         self.admission_id = self.meeting_id = self.role = None
         self.in_call = False
         self.joined = set()
+        self.allowance, self.last_frame = float(BURST), time.monotonic()
+        self.closer = None
         await self.accept()  # then close with a code the browser can read
         who = await database_sync_to_async(self._identify)()
         if who.get("code"):
@@ -96,6 +109,13 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             await self.close()
         else:
             self.who = who
+            seconds = (meetings.closes_at(who["session"]) - timezone.now()).total_seconds()
+            self.closer = asyncio.create_task(self.close_when_over(max(seconds, 0)))
+
+    async def close_when_over(self, seconds):
+        await asyncio.sleep(seconds)
+        await self.error("The session's time is over: the meeting has closed.")
+        await self.close(code=TIME_OVER)
 
     def _identify(self) -> dict:
         session = Session.objects.select_related("practice").filter(pk=self.session_id).first()
@@ -128,8 +148,24 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         return {**who, "session": session}
 
     # --- Frames --------------------------------------------------------------------------------
+    def _over_rate(self) -> bool:
+        now = time.monotonic()
+        self.allowance = min(float(BURST), self.allowance + (now - self.last_frame) * RATE)
+        self.last_frame = now
+        if self.allowance < 1:
+            return True
+        self.allowance -= 1
+        return False
+
     async def receive(self, text_data=None, bytes_data=None):
         if self.who is None:
+            return
+        if self._over_rate():
+            log.warning("Meeting socket of session %s from %s closed: over %s messages a second",
+                        self.session_id, self.address, RATE)
+            await self.error("Too many messages: the connection was closed.")
+            await self.close(code=TOO_MANY)
+            self.who = None  # nothing more from this socket
             return
         if text_data is None:
             await self.error("Send JSON text.")
@@ -344,6 +380,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
 
     # --- Leaving -------------------------------------------------------------------------------
     async def disconnect(self, code):
+        if self.closer is not None:
+            self.closer.cancel()
         if self.admission_id is not None:
             was_in_call = await database_sync_to_async(meetings.leave)(
                 self.admission_id, channel=self.channel_name, address=self.address)

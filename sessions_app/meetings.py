@@ -87,6 +87,11 @@ def window_open(session: Session, now=None) -> bool:
             and session.start - OPENS_BEFORE <= now <= session.end)
 
 
+def closes_at(session: Session):
+    """When a meeting in progress is closed: the session's end plus the grace (a call may run a little over)."""
+    return session.end + GRACE
+
+
 def may_host(user, session: Session) -> bool:
     """The session's practitioner (still on the practice's team), or an admin or staff member of its practice."""
     if user is None or not user.is_authenticated or not user.is_active:

@@ -51,6 +51,19 @@ FRAMES = """async () => {
   return open;
 }"""
 
+# Headless Chromium has no screen to pick: getDisplayMedia gives a drawn square canvas instead (the
+# camera is 16:9), so a page showing the shared screen is told by the shape of the picture it decodes.
+SQUARE_SCREEN = """() => {
+  navigator.mediaDevices.getDisplayMedia = async () => {
+    const canvas = Object.assign(document.createElement("canvas"), { width: 720, height: 720 });
+    const context = canvas.getContext("2d");
+    let hue = 0;
+    setInterval(() => { context.fillStyle = `hsl(${(hue += 7) % 360} 60% 50%)`; context.fillRect(0, 0, 720, 720); }, 40);
+    return canvas.captureStream(25);
+  };
+}"""
+SHAPE = "(() => { const v = document.querySelector('[data-peer-tile] video'); return v.videoWidth / v.videoHeight; })()"
+
 
 def _make_application():
     """The ASGI application with static files (module level: DaphneProcess may pickle it)."""
@@ -336,6 +349,17 @@ def send_back_then_end(asgi_server, media_browser, world):
     # The tracks this browser sends, to see them stopped at the end.
     guest.evaluate("() => { window.__local = Array.from(window.meetingDebug.peers.values())[0].getSenders().map((s) => s.track); }")
     assert Admission.objects.filter(meeting__session=session, participant__name="Jamie Rivera").count() == 1
+
+    # The host shares their screen: the participant sees it instead of the camera, then the camera again.
+    # (The encoder may scale the picture down on the way: the shape is compared, not the size.)
+    host.evaluate(SQUARE_SCREEN)
+    assert abs(guest.evaluate(SHAPE) - 16 / 9) < 0.05
+    host.get_by_role("button", name="Share screen").click()
+    host.get_by_role("button", name="Stop sharing").wait_for()
+    guest.wait_for_function(f"() => Math.abs({SHAPE} - 1) < 0.05")  # the square screen
+    host.get_by_role("button", name="Stop sharing").click()
+    host.get_by_role("button", name="Share screen").wait_for()
+    guest.wait_for_function(f"() => Math.abs({SHAPE} - 16 / 9) < 0.05")  # the camera again
 
     # The host mutes and turns the camera off: the buttons say so.
     host.get_by_role("button", name="Mute").click()

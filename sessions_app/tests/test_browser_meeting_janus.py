@@ -25,6 +25,8 @@ from sessions_app.models import Admission, AdmissionStatus, Meeting, MeetingBack
 from sessions_app.tests import janus_server
 from sessions_app.tests.test_browser_meeting import (  # noqa: F401 (asgi_server and media_browser are fixtures)
     SAMPLER,
+    SHAPE,
+    SQUARE_SCREEN,
     asgi_server,
     assert_frames_stopped,
     media_browser,
@@ -110,6 +112,13 @@ def meeting_through_janus(url, base_url, browser, world):
     # The media really goes through Janus: each page has one sending and one receiving connection.
     for page in (host, guest):
         assert page.evaluate("() => window.meetingDebug.publisher.connectionState") == "connected"
+
+    # Screen sharing goes through Janus too (the sending connection's track is replaced).
+    host.evaluate(SQUARE_SCREEN)
+    host.get_by_role("button", name="Share screen").click()
+    guest.wait_for_function(f"() => Math.abs({SHAPE} - 1) < 0.05")
+    host.get_by_role("button", name="Stop sharing").click()
+    guest.wait_for_function(f"() => Math.abs({SHAPE} - 16 / 9) < 0.05")
 
     # Removed, with a browser that ignores it: Janus kicks the publisher and its subscriptions.
     for page in (host, guest):

@@ -582,3 +582,42 @@ def test_with_janus_only_the_admitted_get_the_room(world, session, settings):
         run(scenario)
     finally:
         stub.close()
+
+
+# --- Limits ---------------------------------------------------------------------------------------
+def test_a_socket_that_floods_is_closed_with_4429_and_a_burst_of_signalling_is_not(world, session):
+    from sessions_app import consumers
+
+    sign_in(world.home.practitioner)
+
+    async def scenario():
+        host, _ = await host_enters(session, world.home.practitioner)
+        for _ in range(consumers.BURST - 20):  # a new connection's ICE candidates: a burst, then quiet
+            await host.send(type="nothing")
+        for _ in range(consumers.BURST - 20):
+            assert (await host.expect("error"))["message"] == "Unknown message."
+        assert host.close_code is None
+        for _ in range(consumers.BURST * 2):  # far more than RATE a second, without a pause
+            await host.send(type="nothing")
+        assert await host.closed(timeout=5) == 4429
+        assert "Too many messages: the connection was closed." in [m.get("message") for m in host.seen]
+
+    run(scenario)
+
+
+def test_every_socket_is_closed_with_4410_when_the_meetings_time_is_over(world, session, monkeypatch):
+    sign_in(world.home.practitioner)
+    # The session ends in 2 seconds, and its grace is over at once.
+    monkeypatch.setattr(meetings, "closes_at", lambda s: timezone.now() + timedelta(seconds=2))
+
+    async def scenario():
+        host, _ = await host_enters(session, world.home.practitioner)
+        guest, state = await participant_arrives(session)
+        assert state["you"]["status"] == "waiting"
+        await host.quiet()
+        assert host.close_code is None and guest.close_code is None
+        assert await host.closed(timeout=5) == 4410
+        assert await guest.closed(timeout=5) == 4410
+        assert "The session's time is over: the meeting has closed." in [m.get("message") for m in guest.seen]
+
+    run(scenario)

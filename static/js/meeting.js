@@ -600,6 +600,8 @@
         finish("closed");
       } else if (event.code === 4409) {
         finish("replaced"); // another tab holds this place now: no reconnecting against it
+      } else if (event.code === 4410) {
+        finish("over");
       } else {
         state.retries += 1;
         const delay = Math.min(10000, 1000 * 2 ** Math.min(state.retries - 1, 4));
@@ -712,6 +714,7 @@
     left: ["You left the meeting", "You can join again while the session lasts."],
     refused: ["This meeting cannot be joined here", "Your link or your login does not let you into this meeting."],
     replaced: ["The meeting is open in another window", "It was opened in another window or tab, which has it now. Close this one."],
+    over: ["The session's time is over", "The meeting closed 15 minutes after the session's end. Nothing was recorded."],
     closed: ["The meeting is not open", "A meeting opens 15 minutes before its session starts and closes at its end, or when the host ends it."],
   };
 
