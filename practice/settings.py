@@ -205,6 +205,9 @@ JANUS_PUBLIC_URLS = env_list("JANUS_PUBLIC_URLS", [])
 JANUS_ADMIN_SECRET = os.environ.get("JANUS_ADMIN_SECRET", "")
 JANUS_TIMEOUT = float(os.environ.get("JANUS_TIMEOUT", "5"))
 MEETING_MAX_P2P = int(os.environ.get("MEETING_MAX_P2P", "4"))
+# Every call through the TURN server (RTCPeerConnection iceTransportPolicy "relay"): nobody in a call
+# learns another person's network address. Needs TURN_URLS and TURN_SECRET; ignored without them.
+MEETING_RELAY_ONLY = env_bool("MEETING_RELAY_ONLY", False)
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "practice.User"

@@ -256,7 +256,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             return
         self.in_call = True
         await self.join_group(self.group("admitted"))
-        message = {"type": "admitted", "ice_servers": join["ice_servers"], "peers": join["peers"]}
+        message = {"type": "admitted", "ice_servers": join["ice_servers"], "peers": join["peers"],
+                   "ice_transport_policy": join["ice_transport_policy"]}
         if "janus" in join:
             message["janus"] = join["janus"]
         await self.send_json(message)

@@ -334,7 +334,7 @@ def enter_call(admission_id: int, channel: str) -> dict | None:
     admission.save(update_fields=["in_call_since", "updated_at"])
     admission.meeting = meeting
     join = {"id": admission.pk, "name": admission.name, "peers": peers, "was_in_call": was_in_call,
-            "ice_servers": ice_servers(admission)}
+            "ice_servers": ice_servers(admission), "ice_transport_policy": ice_transport_policy()}
     media = janus_join(admission)
     if media:
         join["janus"] = media
@@ -546,6 +546,11 @@ def ice_servers(admission: Admission) -> list[dict]:
         username = f"{credentials_expire(admission.meeting.session)}:{admission.pk}"
         servers.append({"urls": list(settings.TURN_URLS), "username": username, "credential": turn_credential(username)})
     return servers
+
+
+def ice_transport_policy() -> str:
+    """``relay`` (every call through the TURN server) with MEETING_RELAY_ONLY and TURN set up, else ``all``."""
+    return "relay" if settings.MEETING_RELAY_ONLY and settings.TURN_URLS and settings.TURN_SECRET else "all"
 
 
 # --- Janus (with JANUS_URLS) --------------------------------------------------------------------

@@ -165,6 +165,7 @@
       session = new window.Janus({
         server: join.url,
         iceServers: options.iceServers,
+        iceTransportPolicy: options.iceTransportPolicy,
         success() {
           if (stopped) {
             session.destroy({ notifyDestroyed: false });

@@ -36,6 +36,7 @@
     myId: null,
     name: cfg.name || "",
     iceServers: [],
+    icePolicy: "all", // "relay": through the practice's TURN server only
     admitted: false,
     finished: false,
     connecting: false,
@@ -398,7 +399,7 @@
 
   function makePeer(id) {
     closePeer(id, true);
-    const pc = new RTCPeerConnection({ iceServers: state.iceServers });
+    const pc = new RTCPeerConnection({ iceServers: state.iceServers, iceTransportPolicy: state.icePolicy });
     const entry = { id, pc, pending: [], remote: new MediaStream(), offerer: false, attempt: 1, tile: ensureTile(id) };
     state.peers.set(id, entry);
     debug.peers.set(id, pc);
@@ -555,6 +556,7 @@
     state.sfu = window.MeetingJanus.connect({
       join,
       iceServers: state.iceServers,
+      iceTransportPolicy: state.icePolicy,
       tracks: () => ({ audio: state.mic, video: outgoingVideo() }),
       onPublisher(pc) { debug.publisher = pc; },
       onFeed: sfuFeed,
@@ -641,6 +643,7 @@
     },
     admitted(message) {
       state.iceServers = message.ice_servers || [];
+      state.icePolicy = message.ice_transport_policy === "relay" ? "relay" : "all";
       state.janus = Boolean(message.janus);
       state.admitted = true;
       if (!isHost) {
