@@ -18,19 +18,21 @@ from billing.wages import wage_report, wages_total
 from practice import access as practice_access
 from practice import audit, periods
 from practice.models import Role
+from sessions_app import documents
 
 
 def _status(*forms_):
     return 200 if all(form.is_valid() for form in forms_) else 400
 
 
-def _statement_page(request, account, template):
+def _statement_page(request, account, template, **extra):
     form = PeriodForm(request.GET, default=periods.this_year(request.practice))
     statement = None
     if form.is_valid():
         start, end = form.period
         statement = statements.statement(request.practice, account.lines(request.practice), start, end)
-    return render(request, template, {"account": account, "form": form, "statement": statement}, status=_status(form))
+    return render(request, template, {"account": account, "form": form, "statement": statement, **extra},
+                  status=_status(form))
 
 
 @practice_access.team_required
@@ -55,7 +57,9 @@ def client_account(request, kind, pk):
         query = request.GET.urlencode()
         return redirect(reverse("billing:my_balance") + (f"?{query}" if query else ""))
     audit.record(request, audit.AccessKind.CLIENT_ACCOUNT, account.key, f"client account {account.key}")
-    return _statement_page(request, account, "billing/client_account.html")
+    # The client's participant documents (sent, signed, outstanding): one query.
+    sent = list(documents.for_account(request.membership, client=account.client, contact=account.contact)[:100])
+    return _statement_page(request, account, "billing/client_account.html", documents=sent)
 
 
 @practice_access.role_required(Role.CLIENT)

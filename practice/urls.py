@@ -21,6 +21,7 @@ urlpatterns = [
     path("settings/cancellation-policy/", include("sessions_app.policy_urls")),
     path("activate/", include("practice.activation_urls")),
     path("portal-invitations/", include("sessions_app.invitation_urls")),
+    path("", include("sessions_app.document_urls")),  # before /my/: the portal's /my/documents/
     path("my/", include("sessions_app.portal_urls")),
     path("", include("sessions_app.meeting_urls")),
     path("", include("sessions_app.urls")),

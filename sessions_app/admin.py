@@ -1,11 +1,23 @@
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
+from practice import audit
 from practice.admin_site import PracticeScopedAdmin
 from practice.errors import DomainError
 from practice.models import Room
 from sessions_app import rooms
-from sessions_app.models import CompletionType, Contact, Participant, Session, SessionService
+from sessions_app.models import (
+    CompletionType,
+    Contact,
+    DocumentPackage,
+    DocumentPackageItem,
+    DocumentSubmission,
+    DocumentTemplate,
+    DocumentTemplateVersion,
+    Participant,
+    Session,
+    SessionService,
+)
 from sessions_app.room_forms import RoomAdminForm
 
 
@@ -95,3 +107,64 @@ class CompletionTypeAdmin(PracticeScopedAdmin):
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset.filter(default_key=""))
+
+
+# --- Participant documents: built on Settings → Participant documents (sessions_app.documents keeps
+# versions and the signed record); Django admin shows them read-only, and logs who opened a signature.
+class ReadOnlyPracticeAdmin(PracticeScopedAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DocumentTemplateVersionInline(admin.TabularInline):
+    model = DocumentTemplateVersion
+    extra = 0
+    fields = ["number", "title", "created_at", "created_by"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DocumentTemplate)
+class DocumentTemplateAdmin(ReadOnlyPracticeAdmin):
+    list_display = ["name", "kind", "is_active", "created_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name"]
+    inlines = [DocumentTemplateVersionInline]
+
+
+class DocumentPackageItemInline(admin.TabularInline):
+    model = DocumentPackageItem
+    extra = 0
+    fields = ["template", "position"]
+    readonly_fields = fields
+
+
+@admin.register(DocumentPackage)
+class DocumentPackageAdmin(ReadOnlyPracticeAdmin):
+    list_display = ["name", "is_active", "created_at"]
+    inlines = [DocumentPackageItemInline]
+
+
+@admin.register(DocumentSubmission)
+class DocumentSubmissionAdmin(ReadOnlyPracticeAdmin):
+    list_display = ["title", "signer_name", "signed_at", "ip_address", "sha256"]
+    search_fields = ["title", "signer_name"]
+    date_hierarchy = "signed_at"
+    exclude = ["pdf", "signature_png"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        submission = self.get_object(request, object_id)
+        if submission is not None:
+            audit.record(request, audit.AccessKind.DOCUMENT, submission.pk,
+                         f"signed document {submission.title} of {submission.signer_name} (Django admin)")
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -25,7 +25,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -168,6 +168,11 @@ def packages_of(practice):
     return DocumentPackage.objects.filter(practice=practice, is_active=True)
 
 
+def packages_for_form(practice, also=()):
+    """The packages the participant form offers: the active ones, and those in ``also`` (picked before)."""
+    return DocumentPackage.objects.filter(Q(is_active=True) | Q(pk__in=list(also)), practice=practice)
+
+
 def templates_of(membership):
     return DocumentTemplate.objects.filter(practice=membership.practice)
 
@@ -190,10 +195,11 @@ def package_for(membership, pk, roles=OFFICE_ROLES):
 
 # --- Sending documents to participants ----------------------------------------------------------
 
-def current_package_id(participant) -> int | None:
-    """The package last picked for the participant (the participant form shows it)."""
-    request = participant.document_requests.exclude(package=None).order_by("-created_at", "-id").first()
-    return request.package_id if request else None
+def packages_picked(session) -> dict[int, int]:
+    """Participant id -> the package last picked for them (the participant form shows it), one query."""
+    rows = (DocumentRequest.objects.filter(session=session, participant__isnull=False).exclude(package=None)
+            .order_by("created_at", "id").values_list("participant_id", "package_id"))
+    return dict(rows)
 
 
 def assign(*, participant: Participant, package: DocumentPackage | None, actor) -> list[DocumentRequest]:
@@ -461,3 +467,21 @@ def download(submission) -> bytes:
     """The team's PDF: the stored signed document with its audit page."""
     practice = submission.practice
     return document_pdf.with_audit_page(submission, practice_name=practice.name, time_zone=practice.time_zone)
+
+
+def questions_of_submission(submission) -> list[tuple[Question, object]]:
+    """(question, answer) as the submission keeps them (its own copy of the fields)."""
+    return [(q, (submission.answers or {}).get(q.key, "")) for q in (Question.from_dict(f) for f in submission.fields)]
+
+
+def signature_data_url(submission) -> str:
+    if not submission.signature_png:
+        return ""
+    return "data:image/png;base64," + base64.b64encode(bytes(submission.signature_png)).decode()
+
+
+def own_request(membership, pk) -> DocumentRequest:
+    """A client's own document (the portal); anyone else's id answers 404."""
+    if membership is None or membership.role != Role.CLIENT:
+        raise Http404
+    return get_object_or_404(requests_visible_to(membership).select_related("submission"), pk=pk)

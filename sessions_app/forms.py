@@ -170,14 +170,30 @@ class ParticipantForm(InviteFieldsMixin, forms.Form):
                                              empty_label="Choose an Account Service")
     payment_amount = forms.DecimalField(label="Payment Required ($)", max_digits=10, decimal_places=2, required=False,
                                         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}))
+    document_package = forms.ChoiceField(
+        label="Show Participant Documents", required=False, choices=[("", "No documents")],
+        help_text="The package of electronic clinical documents appropriate for this consultation.",
+        error_messages={"invalid_choice": "Choose one of this practice's document packages."})
 
-    def __init__(self, *args, contacts, payment_services=None, practice=None, **kwargs):
+    def __init__(self, *args, contacts, payment_services=None, practice=None, document_packages=None, **kwargs):
         self.contacts = contacts
         self.practice = practice  # whose Twilio account texts would go out through
         super().__init__(*args, **kwargs)
         self.payments_enabled = payment_services is not None
         if self.payments_enabled:
             self.fields["payment_service"].queryset = payment_services
+        # The practice's active packages (a list read once for all rows): another practice's id is
+        # "not one of the choices". Without the list the field is left out and documents stay as they are.
+        self.packages = {str(p.pk): p for p in document_packages or ()}
+        self.documents_enabled = document_packages is not None
+        if self.documents_enabled:
+            self.fields["document_package"].choices = [("", "No documents")] + [
+                (key, p.name) for key, p in self.packages.items()]
+        else:
+            del self.fields["document_package"]
+
+    def clean_document_package(self):
+        return self.packages.get(self.cleaned_data.get("document_package") or "")
 
     def clean_contact(self):
         contact_id = self.cleaned_data.get("contact")

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from notifications import outbox
 from notifications.models import Channel, NotificationKind
-from sessions_app import ical, money
+from sessions_app import documents, ical, money
 from sessions_app.models import InviteMethod
 
 DEFAULT_REMINDER_MINUTES = [1440, 60]
@@ -38,7 +38,8 @@ def _context(session, participant, **extra):
         "practice": session.practice, "session": session, "participant": participant, "host": session.practitioner,
         "start": start, "end": session.end.astimezone(start.tzinfo), "zone": participant.time_zone,
         "zone_abbr": start.strftime("%Z"), "join_url": f"{settings.SITE_URL}/join/", "site_url": settings.SITE_URL,
-        "payment": money.payment_due(participant), "pay_url": money.payment_link(participant), **extra,
+        "payment": money.payment_due(participant), "pay_url": money.payment_link(participant),
+        "documents_url": documents.link(participant), **extra,
     }
 
 

@@ -16,7 +16,7 @@ from notifications import outbox
 from practice.errors import DomainError, constraint_name, from_database_error, lost_race
 from practice.models import DeliveryMethod, Practice, Room, Service
 from practice.timezones import elapsed, ends_at
-from sessions_app import messages, money, rooms
+from sessions_app import documents, messages, money, rooms
 from sessions_app.closures import closure_on, closures_between
 from sessions_app.models import BookingState, Contact, Participant, Session, SessionKind, SessionService, SessionStatus, new_access_code
 
@@ -73,6 +73,14 @@ def check_slot(*, practice: Practice, start: datetime, end: datetime, allow_clos
             raise SlotOnClosure(f"That day falls on the closure “{closure}”.", closure)
 
 
+KEEP_DOCUMENTS = "keep"
+
+
+def _send_documents(participant, data: "ParticipantData", actor) -> None:
+    if data.document_package != KEEP_DOCUMENTS:
+        documents.assign(participant=participant, package=data.document_package, actor=actor)
+
+
 @dataclass
 class ParticipantData:
     name: str
@@ -87,6 +95,8 @@ class ParticipantData:
     save_as_contact: bool = False
     payment_service: object = None
     payment_amount: Decimal | None = None
+    # "Show Participant Documents": a DocumentPackage, None for none, or KEEP to leave them as they are.
+    document_package: object = KEEP_DOCUMENTS
 
 
 @dataclass
@@ -243,6 +253,7 @@ def schedule_session(*, practice: Practice, actor, data: SessionData) -> Session
     for row, p in zip(created, data.participants, strict=True):
         if p.payment_amount:
             money.set_payment_terms(row, service=p.payment_service, amount=p.payment_amount)
+        _send_documents(row, p, actor)
     if data.booking_state == BookingState.CONFIRMED:
         messages.invite(session, created)
     return session
@@ -289,6 +300,7 @@ def update_session(*, practice: Practice, actor, session: Session, data: Session
             setattr(row, name, getattr(p, name))
         row.save()
         money.set_payment_terms(row, service=p.payment_service, amount=p.payment_amount)  # paid ones keep theirs
+        _send_documents(row, p, actor)  # signed documents always stay
     removed = [p for pk, p in existing.items() if p not in kept]
     outbox.withdraw(session, removed)
     session.participants.filter(pk__in=[p.pk for p in removed]).delete()

@@ -30,10 +30,12 @@ from sessions_app.models import (
     SessionStatus,
 )
 from sessions_app.scheduling import (
+    KEEP_DOCUMENTS,
     SlotOnClosure,
     _lock_booking,
     _remember_contacts,
     _save_with_unique_code,
+    _send_documents,
     check_services,
     check_slot,
     update_session,
@@ -258,7 +260,11 @@ def create_series(*, practice, actor, data, repeat: dict, today: date):
     made, refused = materialise(series, days, actor=actor)
     if made:
         first = made[0]
-        messages.invite(first, list(first.participants.all()), recurrence=recurrence_text(series))
+        people = list(first.participants.all())
+        # Documents go with the first session (they are read and signed before it), as the invitation does.
+        for participant, wanted in zip(people, data.participants, strict=False):
+            _send_documents(participant, wanted, actor)
+        messages.invite(first, people, recurrence=recurrence_text(series))
     return series, made, sorted(set(flagged) | set(refused))
 
 
@@ -329,7 +335,8 @@ def update_in_series(*, practice, actor, session: Session, data, scope: str) -> 
             update_session(practice=practice, actor=actor, session=target, data=data)
         else:
             day = target.start.astimezone(zoneinfo.ZoneInfo(target.time_zone)).date() + shift
-            people = [replace(p, id=None, save_as_contact=False) for p in data.participants]
+            people = [replace(p, id=None, save_as_contact=False, document_package=KEEP_DOCUMENTS)
+                      for p in data.participants]
             moved = replace(data, start=wall_time_to_aware(day, wall, data.time_zone), day=day, wall_time=wall,
                             participants=people)
             try:

@@ -1,5 +1,4 @@
 """Billing pages: client balances, account statements, invoices (HTML and PDF), wages, and who sees what."""
-import re
 import zoneinfo
 from datetime import date, datetime, timedelta
 from decimal import Decimal

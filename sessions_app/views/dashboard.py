@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from notifications.models import Notification, NotificationKind
 from practice import access as practice_access
-from sessions_app import access
+from sessions_app import access, documents
 from sessions_app.forms import TIME_CHOICES
-from sessions_app.models import BookingState, SessionStatus
+from sessions_app.models import BookingState, DocumentRequest, SessionStatus
 
 DASHBOARD_LIMIT = 25
 REQUESTS_SHOWN = 10
@@ -35,6 +35,8 @@ def dashboard(request):
         .prefetch_related(
             "participants", "participants__payment_request", "session_services__service",
             Prefetch("participants__notifications", queryset=invites, to_attr="invite_messages"),
+            # "Documents: 1 of 3 signed" on each participant: one query for the whole page.
+            Prefetch("participants__document_requests", queryset=documents.with_status(DocumentRequest.objects.all())),
         )
         .order_by("start")[:DASHBOARD_LIMIT]
     )

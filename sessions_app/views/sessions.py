@@ -13,20 +13,23 @@ from practice import access as practice_access
 from practice.errors import DomainError
 from practice.models import TEAM_ROLES, DeliveryMethod
 from practice.timezones import wall_time_to_aware
-from sessions_app import access, money, scheduling, series
+from sessions_app import access, documents, money, scheduling, series
 from sessions_app.forms import ParticipantFormSet, RepeatForm, SeriesScopeForm, ServiceFormSet, SessionForm
 from sessions_app.models import InviteMethod, SessionKind, SessionStatus
 
 
-def _forms(request, *, session=None, initial=None, participants=None, services=None):
+def _forms(request, *, session=None, initial=None, participants=None, services=None, picked=None):
     data = request.POST if request.method == "POST" else None
     contacts = access.contacts_visible_to(request.membership)
     payable = practice_access.services_of(request.membership).filter(is_active=True)
     payment_services = payable if request.practice.stripe_ready else None
     session_form = SessionForm(data, request=request, session=session, initial=initial)
+    # One query for every participant row; a package picked before and archived since stays offered.
+    packages = list(documents.packages_for_form(request.practice, also=(picked or {}).values())) or None
     participant_formset = ParticipantFormSet(data, prefix="participants", initial=participants,
                                              form_kwargs={"contacts": contacts, "payment_services": payment_services,
-                                                          "practice": request.practice})
+                                                          "practice": request.practice,
+                                                          "document_packages": packages})
     # The services read the other two: a session with a client needs one (not an orientation).
     service_formset = ServiceFormSet(data, prefix="services", initial=services, form_kwargs={"practice": request.practice},
                                      session_form=session_form, participants=participant_formset)
@@ -50,6 +53,7 @@ def _session_data(form, services, participants):
                 client=row["contact"].client if row.get("contact") else None,
                 is_client=row.get("is_client", True), save_as_contact=row.get("save_contact", False),
                 payment_service=row.get("payment_service"), payment_amount=row.get("payment_amount"),
+                document_package=row.get("document_package", scheduling.KEEP_DOCUMENTS),
             )
             for row in participants.rows()
         ],
@@ -181,13 +185,16 @@ def session_edit(request, pk):
         "private_note": session.private_note, "kind": session.kind,
     }
     prefetch_related_objects([session], "participants__payment_request")
+    picked = documents.packages_picked(session)
     service_rows = [{"service": line.service_id, "price": line.price} for line in session.session_services.all()]
     people = [
         {"id": p.pk, "contact": p.contact_id, "name": p.name, "invite_method": p.invite_method, "email": p.email,
-         "phone": p.phone, "time_zone": p.time_zone, "is_client": p.is_client, **_payment_initial(p)}
+         "phone": p.phone, "time_zone": p.time_zone, "is_client": p.is_client, **_payment_initial(p),
+         "document_package": picked.get(p.pk)}
         for p in session.participants.all()
     ]
-    form, services, participants = _forms(request, session=session, initial=initial, participants=people, services=service_rows)
+    form, services, participants = _forms(request, session=session, initial=initial, participants=people,
+                                          services=service_rows, picked=picked)
     scope_form = SeriesScopeForm(request.POST if request.method == "POST" else None)
     forms_valid = all([form.is_valid(), services.is_valid(), participants.is_valid(), scope_form.is_valid()])
     if request.method == "POST" and forms_valid:

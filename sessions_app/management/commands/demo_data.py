@@ -11,12 +11,15 @@ from django.utils import timezone
 from notifications import channels
 from practice.errors import DomainError
 from practice.models import BookingQuestion, Membership, Practice, QuestionKind, Role, Room, RoomKind, Service, User, WeeklyHours
-from sessions_app import policy
+from practice.questions import Question
+from sessions_app import documents, policy
 from sessions_app.models import (
     CancellationPolicy,
     Closure,
     CompletionType,
     Contact,
+    DocumentPackage,
+    DocumentTemplate,
     InviteMethod,
     LateCancelAction,
     ModifierType,
@@ -111,6 +114,7 @@ class Command(BaseCommand):
                 )
 
         self._booking(practice, users, services)
+        self._documents(practice, users)
         self._cancellation_policy(practice)
         if not Session.objects.filter(practice=practice).exists():
             count = self._sessions(practice, users, services, rooms, contacts)
@@ -157,6 +161,41 @@ class Command(BaseCommand):
                                 choices="A search engine\nA friend or family member\nMy doctor\nOther", position=2),
             ])
 
+    def _documents(self, practice, users):
+        """The "New client intake" package: an intake questionnaire and a telehealth consent (issue 16)."""
+        if DocumentPackage.objects.filter(practice=practice, name="New client intake").exists():
+            return
+        admin = users["admin@demo.test"]
+        templates = {t.name: t for t in DocumentTemplate.objects.filter(practice=practice)}
+        if "Intake questionnaire" not in templates:
+            templates["Intake questionnaire"] = documents.save_template(
+                practice=practice, actor=admin, name="Intake questionnaire", title="New client intake questionnaire",
+                intro="Please answer these questions before your first session. Your answers are confidential.",
+                fields=[
+                    Question(key="f1", label="Date of birth", kind=QuestionKind.DATE, required=True),
+                    Question(key="f2", label="What would you like help with?", kind=QuestionKind.LONG_TEXT, required=True),
+                    Question(key="f3", label="Which of these affect you now?", kind=QuestionKind.MULTI_CHOICE,
+                             options=("Sleep", "Stress", "Low mood", "Worry", "Relationships", "Work")),
+                    Question(key="f4", label="Have you been in therapy before?", kind=QuestionKind.YES_NO, required=True),
+                    Question(key="f5", label="Emergency contact (name and phone)", kind=QuestionKind.SHORT_TEXT),
+                    Question(key="f6", label="Signature", kind=QuestionKind.SIGNATURE),
+                ]).template
+        if "Telehealth consent" not in templates:
+            templates["Telehealth consent"] = documents.save_template(
+                practice=practice, actor=admin, name="Telehealth consent", title="Consent to telehealth services",
+                fields=[
+                    Question(key="f1", label="About telehealth", kind=QuestionKind.STATEMENT,
+                             text="Sessions by secure video are not recorded. Technology can fail; if the call drops, "
+                                  "your practitioner will call you back. In an emergency call 911."),
+                    Question(key="f2", label="Where will you usually be during sessions?", kind=QuestionKind.CHOICE,
+                             options=("Home", "Work", "Somewhere else"), required=True),
+                    Question(key="f3", label="Initial to confirm you read the above", kind=QuestionKind.INITIALS,
+                             required=True),
+                    Question(key="f4", label="Signature", kind=QuestionKind.SIGNATURE),
+                ]).template
+        documents.save_package(practice=practice, name="New client intake",
+                               templates=[templates["Intake questionnaire"], templates["Telehealth consent"]])
+
     def _meeting_soon(self, practice, users, services, rooms, contacts):
         """A video session of Dana Host with Casey Client starting within minutes, so Enter Meeting is
         live right after ``make run`` (the client joins with its access code at /join/)."""
@@ -174,7 +213,9 @@ class Command(BaseCommand):
                     practitioner=host, start=start + timedelta(minutes=offset), duration_minutes=50, time_zone=TZ,
                     room=rooms["Secure Video"], delivery_method="video", services=[(services["90837"], services["90837"].price)],
                     participants=[ParticipantData(name=casey.name, invite_method=InviteMethod.NONE, time_zone=casey.time_zone,
-                                                  contact=casey, client=casey.client)],
+                                                  contact=casey, client=casey.client,
+                                                  document_package=DocumentPackage.objects.filter(
+                                                      practice=practice, name="New client intake").first())],
                     public_note="A demo video session: Enter Meeting from the dashboard, then join with the access code.",
                 ))
             except DomainError:
