@@ -110,7 +110,8 @@ def render_signed(data: dict) -> bytes:
         Paragraph(_text(data["consent_text"]), s["muted"]),
         Spacer(1, 3 * mm),
         _signature_flowable(data, s),
-        Table([[""]], colWidths=[SIGNATURE_BOX[0]], style=TableStyle([("LINEABOVE", (0, 0), (-1, 0), 0.8, colors.black)])),
+        Table([[""]], colWidths=[SIGNATURE_BOX[0]], hAlign="LEFT",
+              style=TableStyle([("LINEABOVE", (0, 0), (-1, 0), 0.8, colors.black)])),
         Paragraph(f"{escape(data['signer_name'])}"
                   + (" (typed signature)" if not data["signature_png"] else " (drawn signature)"), s["normal"]),
         Paragraph(_when(data["signed_at"], data["time_zone"]), s["muted"]),
@@ -148,7 +149,9 @@ def audit_page(submission, *, practice_name: str, time_zone: str) -> bytes:
         ("E-signature consent", submission.consent_text),
         ("SHA-256 of the signed document", submission.sha256),
     ]
-    table = Table([[Paragraph(f"<b>{escape(k)}</b>", s["cell"]), Paragraph(_text(v), s["cell"])] for k, v in rows],
+    hash_style = ParagraphStyle("hash", parent=s["cell"], fontSize=7.6)  # the 64 hex digits on one line
+    table = Table([[Paragraph(f"<b>{escape(k)}</b>", s["cell"]),
+                    Paragraph(_text(v), hash_style if k.startswith("SHA-256") else s["cell"])] for k, v in rows],
                   colWidths=[doc.width * 0.3, doc.width * 0.7])
     table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.5, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
