@@ -387,3 +387,54 @@ def send_back_then_end(asgi_server, media_browser, world):
     host.goto(reverse("meetings:host_room", args=[session.pk]))
     assert "cannot be entered again" in host.content()
     assert host.errors == [] and guest.errors == []
+
+
+# getUserMedia finds no camera until the page sets window.__cameraPlugged (the fake camera is still listed).
+NO_CAMERA_YET = """
+window.__cameraPlugged = false;
+const realGetUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = (constraints) => (!window.__cameraPlugged && constraints && constraints.video)
+  ? Promise.reject(new DOMException("Requested device not found", "NotFoundError"))
+  : realGetUserMedia(constraints);
+"""
+
+
+def test_a_camera_plugged_in_during_the_call_reaches_the_others(asgi_server, media_browser, world):
+    try:
+        camera_added_mid_call(asgi_server, media_browser, world)
+    finally:
+        connections.close_all()
+
+
+def camera_added_mid_call(base_url, browser, world):
+    home = world.home
+    start = timezone.now() + timedelta(minutes=5)
+    session = SessionFactory(cast=home, start=start, end=start + timedelta(minutes=50), delivery_method=DeliveryMethod.VIDEO,
+                             clients=[{"name": "Riley Park", "invite_method": "none", "time_zone": "America/Chicago"}])
+    host = new_page(browser, base_url)
+    host.add_init_script(NO_CAMERA_YET)
+    log_in(host, home.practitioner)
+    host.goto(reverse("meetings:host_room", args=[session.pk]))
+    host.get_by_text("The meeting is open").wait_for()
+    host.get_by_text("No camera was found: the others will hear you but not see you.").wait_for()
+
+    guest = new_page(browser, base_url)
+    guest.goto(reverse("sessions_app:join"))
+    guest.get_by_label("Access Code").fill(session.access_code)
+    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()
+    guest.wait_for_function("() => document.querySelector('[data-preview]').videoWidth > 0")
+    guest.get_by_label("Your name or initials").fill("Riley Park")
+    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()
+    host.locator("[data-waiting-item]", has_text="Riley Park is waiting").get_by_role("button", name="Admit").click()
+    wait_for_frames_increasing(host)  # the host sees the participant
+    guest.wait_for_timeout(1500)
+    assert list(frames(guest).values()) == [0]  # and hears the host, but sees nothing: no camera
+
+    # The camera is plugged in and chosen: the participant sees the host from then on.
+    host.evaluate("() => { window.__cameraPlugged = true; }")
+    camera = host.locator("[data-camera-select]")
+    camera.select_option(camera.locator("option").first.get_attribute("value"))
+    host.wait_for_function("() => document.querySelector('[data-self-video]').videoWidth > 0")
+    wait_for_frames_increasing(guest)
+    wait_for_frames_increasing(host)  # still: the connection offered again carries both ways
+    assert host.errors == [] and guest.errors == []

@@ -29,6 +29,7 @@ from sessions_app.tests.test_browser_meeting import (  # noqa: F401 (asgi_server
     SQUARE_SCREEN,
     asgi_server,
     assert_frames_stopped,
+    camera_added_mid_call,
     media_browser,
     new_page,
     wait_for_frames_increasing,
@@ -148,3 +149,10 @@ def meeting_through_janus(url, base_url, browser, world):
         janus.list_participants(url, room)
     assert gone.value.code == janus.NO_SUCH_ROOM
     assert host.errors == [] and guest.errors == []
+
+
+def test_a_camera_plugged_in_during_a_janus_call_is_published(janus_settings, asgi_server, media_browser, world):  # noqa: F811
+    try:
+        camera_added_mid_call(asgi_server, media_browser, world)  # the same steps as browser to browser
+    finally:
+        connections.close_all()

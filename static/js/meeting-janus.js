@@ -72,10 +72,18 @@
       });
     }
 
+    // What a publisher sends, as its "publishers" entries list it (a camera added later changes it).
+    function streamsOf(feed) {
+      return (feed.streams || []).filter((s) => !s.disabled).map((s) => `${s.mid}:${s.type}`).join(",");
+    }
+
     function subscribe(feed) {
       const id = feed.id;
-      if (stopped || feeds.has(id) || id === join.id) return;
-      const entry = { handle: null, stream: new MediaStream() };
+      if (stopped || id === join.id) return;
+      const known = feeds.get(id);
+      if (known && known.streams === streamsOf(feed)) return;
+      if (known) unsubscribe(id); // it sends more (or less) now: subscribe again to all of it
+      const entry = { handle: null, stream: new MediaStream(), streams: streamsOf(feed) };
       feeds.set(id, entry);
       session.attach({
         plugin: PLUGIN,
@@ -192,10 +200,24 @@
 
     return {
       replaceTrack(kind, track) {
-        const pc = publisher && publisher.webrtcStuff && publisher.webrtcStuff.pc;
-        if (!pc) return;
-        const transceiver = pc.getTransceivers().find((t) => !t.stopped && t.receiver.track && t.receiver.track.kind === kind);
-        if (transceiver) transceiver.sender.replaceTrack(track || null).catch(() => {});
+        if (stopped || privateId === null) return; // not in the room yet: publish() takes the tracks as they are
+        const pc = publisher.webrtcStuff && publisher.webrtcStuff.pc;
+        const transceiver = pc && pc.getTransceivers().find((t) => !t.stopped && t.receiver.track && t.receiver.track.kind === kind);
+        if (transceiver && ["sendrecv", "sendonly"].includes(transceiver.currentDirection)) {
+          transceiver.sender.replaceTrack(track || null).catch(() => {});
+        } else if (track && !pc) {
+          publish(); // nothing was sent so far: publish what there is now
+        } else if (track) {
+          publisher.createOffer({ // a kind that was missing when publishing: add it
+            tracks: [{ type: kind, capture: track, recv: false, dontStop: true, add: true }],
+            success(jsep) {
+              publisher.send({ message: { request: "configure", [kind]: true }, jsep });
+            },
+            error() {
+              fail("Your camera or microphone could not be added to the call.");
+            },
+          });
+        }
       },
       unsubscribe,
       stop() {

@@ -174,12 +174,18 @@
     startMeter();
     await listDevices();
     updateControls();
+    if (state.admitted) { // "Try again" in the call: the others get the new tracks
+      replaceOnPeers("audio", state.mic);
+      replaceOnPeers("video", outgoingVideo());
+    }
     return Boolean(stream);
   }
 
   function mediaFailed(error, partly) {
     const name = (error && error.name) || "";
     show($(".meeting-tile-note[data-preview-note]"), false);
+    const panel = $("details.meeting-area-devices"); // the host's folded device panel: open it to say why
+    if (panel) panel.open = true;
     if (name === "NotAllowedError" || name === "SecurityError") {
       show($("[data-permission-help]"), true);
       return;
@@ -328,15 +334,21 @@
 
   // --- peer connections --------------------------------------------------------------------------
 
-  function senderOf(pc, kind) {
-    const transceiver = pc.getTransceivers().find((t) => !t.stopped && t.receiver.track && t.receiver.track.kind === kind);
-    return transceiver ? transceiver.sender : null;
-  }
+  const SENDING = ["sendrecv", "sendonly"];
 
+  // A new camera or microphone track (another device, the screen, one that was missing at first).
+  // Where the connection already sends that kind, the track is swapped in place; where it did not
+  // (no camera when the call began), the connection is offered again with the track, which
+  // replaces it on both sides.
   function replaceOnPeers(kind, track) {
     for (const entry of state.peers.values()) {
-      const sender = senderOf(entry.pc, kind);
-      if (sender) sender.replaceTrack(track || null).catch(() => {});
+      if (entry.sfu) continue;
+      const transceiver = entry.pc.getTransceivers().find((t) => !t.stopped && t.receiver.track && t.receiver.track.kind === kind);
+      if (transceiver && SENDING.includes(transceiver.currentDirection)) {
+        transceiver.sender.replaceTrack(track || null).catch(() => {});
+      } else if (track && (!transceiver || transceiver.currentDirection)) {
+        enqueue(() => offerTo(entry.id));
+      }
     }
     if (state.sfu) state.sfu.replaceTrack(kind, track);
   }
