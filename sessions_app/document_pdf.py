@@ -51,9 +51,12 @@ def _text(value) -> str:
 
 
 def _when(moment, zone_name) -> str:
+    """The moment in the practice's zone, named, with its offset from UTC (times are shown in a zone,
+    never as a UTC clock reading: DESIGN.md invariant 2)."""
     local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
-    utc = moment.astimezone(zoneinfo.ZoneInfo("UTC"))
-    return f"{local:%B} {local.day}, {local.year} at {local:%H:%M} {local:%Z} ({zone_name}); {utc:%Y-%m-%d %H:%M:%S} UTC"
+    offset = local.strftime("%z")
+    return (f"{local:%B} {local.day}, {local.year} at {local:%H:%M} {local:%Z} ({zone_name}, "
+            f"UTC{offset[:3]}:{offset[3:]})")
 
 
 def _answer_text(field, answers) -> str:

@@ -27,8 +27,9 @@ from billing.models import PackageProduct, Payment
 from billing.tests.factories import PaymentRequestFactory
 from billing.tests.test_billing_pages import pdf_text
 from practice.models import BookingQuestion, WeeklyHours
+from practice.questions import Question
 from practice.tests.factories import PASSWORD, ParticipantFactory, SessionFactory
-from sessions_app import completion, ical, meetings
+from sessions_app import completion, documents, ical, meetings
 from sessions_app.models import Closure, CompletionType
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +126,21 @@ def each_session(scene):
     return [((s.pk,), {}) for s in scene.sessions.values()]
 
 
+def crawl_documents(scene):
+    """Tonight's client participant and their two documents (made once), the first signed by a typed name."""
+    person = scene.sessions["tonight"].participants.first()
+    if not person.document_requests.exists():
+        practice = scene.world.home.practice
+        made = [documents.save_template(practice=practice, actor=None, name=name, title=name,
+                                        fields=[Question(key="a", label="Anything to add?")]).template
+                for name in ("Crawl intake", "Crawl consent")]
+        package = documents.save_package(practice=practice, name="Crawl package", templates=made)
+        documents.assign(participant=person, package=package, actor=None)
+        documents.sign(request=person.document_requests.order_by("position", "id").first(),
+                       data=documents.Signing(answers={}, typed_signature="Jamie Rivera", consent=True))
+    return person, list(person.document_requests.select_related("version", "submission").order_by("position", "id"))
+
+
 def month_range(scene):
     start = scene.local(date(2030, 1, 1), time(0))
     return {"start": start.isoformat(), "end": (start + timedelta(days=35)).isoformat()}
@@ -206,8 +222,21 @@ ARGS = {
     "meetings:room": lambda s: [((meetings.join_token(session),), {}) for session in s.sessions.values()]
     + [((meetings.join_token(session, session.participants.first()),), {}) for session in s.sessions.values()],
 }
+# Participant documents: a package sent to tonight's client, the first document signed.
+ARGS.update({
+    "documents:participant": lambda s: [((documents.token_for(crawl_documents(s)[0]),), {})],
+    "documents:fill": lambda s: [((documents.token_for(crawl_documents(s)[0]), r.pk), {}) for r in crawl_documents(s)[1]],
+    "documents:signed_copy": lambda s: [((documents.token_for(crawl_documents(s)[0]), crawl_documents(s)[1][0].pk), {})],
+    "documents:submission": lambda s: [((crawl_documents(s)[1][0].submission.pk,), {})],
+    "documents:submission_pdf": lambda s: [((crawl_documents(s)[1][0].submission.pk,), {}),
+                                           ((crawl_documents(s)[1][0].submission.pk,), {"part": "document"})],
+    "documents:portal_signed_copy": lambda s: [((crawl_documents(s)[1][0].pk,), {})],
+    "documents:template_edit": lambda s: [((r.version.template_id,), {}) for r in crawl_documents(s)[1]],
+    "documents:package_edit": lambda s: [((crawl_documents(s)[1][0].package_id,), {})],
+})
 # Pages not fetched here, and why.
 SKIPPED = {
+    "documents:autosave": "POST only (a GET answers 405); the fill page, crawled, posts to it",
     "favicon.ico": "a redirect to a static file",
     "day_off_add": "POST only (a GET answers 405); its errors show on the availability page, crawled",
     "day_off_delete": "POST only (a GET answers 405)",
