@@ -17,6 +17,27 @@ its answer and the record's commit: e-mails carry a stable Message-ID
 (``<notification-{pk}@host>``) that receivers de-duplicate on; Twilio's Messages
 API takes no idempotency key. Failures retry with exponential backoff and end as
 "failed".
+
+The drain (``drain``, the beat's ``drain_due`` tasks) works in small batches (issue 17):
+
+- one query reads the ids of the next ``BATCH`` due messages in the pending index's order
+  (``(due_at, id) WHERE state = 'pending'``: the first entries of the index, no sort, whatever
+  the backlog);
+- each message is then claimed on its own, among those ids, by one statement
+  (``FOR UPDATE SKIP LOCKED`` picks one no other drain holds, the same statement makes it
+  SENDING and returns it with its session, participant and practice), committed before its
+  send; the stale check sees the session as it is at the claim, as before;
+- its outcome is recorded by one statement, committed at once.
+
+One commit per message, not per batch, because neither provider lets a resend be recognised by
+the provider itself (Twilio's Messages API takes no idempotency key; e-mail has only the
+Message-ID receivers may de-duplicate on). A worker that dies mid-batch therefore leaves only the
+message it was sending in SENDING (sent again after its lease, as above); the rest of its batch
+was never claimed, is still PENDING, and any other drain takes it at once. Two drains reading the
+same batch share it: each claim skips what the other holds or has claimed, and a drain whose batch
+is used up reads the next. Per message that is two statements (claim, record) instead of the seven
+of a claim transaction and a record transaction (BEGIN, SELECT, UPDATE, COMMIT; BEGIN, UPDATE,
+COMMIT), and the batch read is one query per ``BATCH`` messages.
 """
 import logging
 from datetime import timedelta
@@ -34,6 +55,8 @@ STALE_KINDS = (NotificationKind.INVITE, NotificationKind.RESCHEDULE, Notificatio
 # How long a claimed row belongs to its worker. Far longer than a send can take (SMTP and
 # Twilio calls time out after EMAIL_TIMEOUT / channels.TWILIO_TIMEOUT seconds).
 LEASE = timedelta(minutes=10)
+# How many due messages a drain reads at once (then claims one by one).
+BATCH = 20
 
 
 def backoff(attempts: int) -> timedelta:
@@ -98,14 +121,32 @@ def _record(notification, **changes) -> int:
     changes["updated_at"] = timezone.now()
     for attempt in (1, 2):
         try:
-            with transaction.atomic():
-                return rows.update(**changes)
+            return rows.update(**changes)  # one statement: committed on its own (autocommit)
         except (OperationalError, InterfaceError):
             if attempt == 2 or connection.in_atomic_block:
                 raise
             log.warning("notification %s: the database connection dropped after the send; reconnecting", notification.pk)
             connection.close()
     return 0
+
+
+def _send_claimed(notification, senders) -> str:
+    """Steps 2 and 3 for a row this worker claimed: send it, record what happened."""
+    try:
+        provider_id = channels.send(notification, senders)
+    except Exception as error:  # any provider failure is retried, then recorded
+        error_text = f"{type(error).__name__}: {error}"[:2000]
+        failed = notification.attempts >= MAX_ATTEMPTS or isinstance(error, channels.SmsNotConfigured)
+        if failed:
+            _record(notification, state=State.FAILED, last_error=error_text)
+        else:
+            _record(notification, state=State.PENDING, last_error=error_text,
+                    due_at=timezone.now() + backoff(notification.attempts))
+        log.warning("notification %s failed (attempt %s): %s", notification.pk, notification.attempts, error_text)
+        return "failed" if failed else "retry"
+    if not _record(notification, state=State.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], last_error=""):
+        log.warning("notification %s was sent, but another worker had claimed it again meanwhile", notification.pk)
+    return "sent"
 
 
 def deliver_one(notification_id=None, senders=None, reclaim=True) -> str | None:
@@ -119,41 +160,153 @@ def deliver_one(notification_id=None, senders=None, reclaim=True) -> str | None:
         notification, outcome = _claim(notification_id, timezone.now(), reclaim)
         if notification is None:
             return outcome
-        try:
-            provider_id = channels.send(notification, senders)
-        except Exception as error:  # any provider failure is retried, then recorded
-            error_text = f"{type(error).__name__}: {error}"[:2000]
-            failed = notification.attempts >= MAX_ATTEMPTS or isinstance(error, channels.SmsNotConfigured)
-            if failed:
-                _record(notification, state=State.FAILED, last_error=error_text)
-            else:
-                _record(notification, state=State.PENDING, last_error=error_text,
-                        due_at=timezone.now() + backoff(notification.attempts))
-            log.warning("notification %s failed (attempt %s): %s", notification.pk, notification.attempts, error_text)
-            return "failed" if failed else "retry"
-        if not _record(notification, state=State.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], last_error=""):
-            log.warning("notification %s was sent, but another worker had claimed it again meanwhile", notification.pk)
-        return "sent"
+        return _send_claimed(notification, senders)
     finally:
         if own_senders:
             senders.close()
 
 
+def _due_batch(now, size) -> list[int]:
+    """Step 0 of the drain: the ids of the next ``size`` due messages, in the pending index's order."""
+    return list(Notification.objects.filter(state=State.PENDING, due_at__lte=now)
+                .order_by("due_at", "id").values_list("id", flat=True)[:size])
+
+
+class _ClaimStatement:
+    """One statement that claims one of a batch's ids and reads it back with its session,
+    participant and practice, as ``select_related`` would, but in the claim's round trip.
+
+    ``FOR UPDATE SKIP LOCKED`` picks a due PENDING row no other drain holds, the UPDATE makes it
+    SENDING (committed on its own: autocommit), and the outer SELECT joins the session as it is at
+    that moment, so the stale check judges the session it would have read in a claim transaction.
+    The SQL is built once per process from the models' fields; values go through the fields' own
+    converters (the practice's encrypted Twilio token included).
+    """
+
+    def __init__(self):
+        notification = Notification._meta
+        self.parts = [(Notification, None)] + [
+            (notification.get_field(name).related_model, notification.get_field(name)) for name in ("session", "participant", "practice")
+        ]
+        quote = connection.ops.quote_name
+        table = quote(notification.db_table)
+        columns, joins = [], []
+        for index, (model, link) in enumerate(self.parts):
+            alias = "claimed" if link is None else f"r{index}"
+            columns += [f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields]
+            if link is not None:
+                joins.append(f"LEFT JOIN {quote(model._meta.db_table)} {alias} "
+                             f"ON {alias}.{quote(model._meta.pk.column)} = claimed.{quote(link.column)}")
+        self.sql = f"""WITH next AS (
+    SELECT id FROM {table}
+    WHERE id = ANY(%(ids)s) AND state = %(pending)s AND due_at <= %(now)s
+    ORDER BY due_at, id LIMIT 1
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE {table} AS n
+    SET state = %(sending)s, claimed_at = %(now)s, attempts = n.attempts + 1, updated_at = %(now)s
+    FROM next WHERE n.id = next.id
+    RETURNING n.*
+)
+SELECT {", ".join(columns)}
+FROM claimed {" ".join(joins)}"""
+
+    def _converters(self):
+        """(position, column, converters) for each value a field converts when read (as Django's compiler does)."""
+        from django.db.models.expressions import Col
+
+        result, position = [], 0
+        for model, _link in self.parts:
+            for field in model._meta.concrete_fields:
+                column = Col(model._meta.db_table, field)
+                converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+                if converters:
+                    result.append((position, column, converters))
+                position += 1
+        return result
+
+    def run(self, ids, now) -> Notification | None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, {"ids": list(ids), "pending": State.PENDING, "sending": State.SENDING, "now": now})
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for position, column, converters in self._converters():
+            for converter in converters:
+                values[position] = converter(values[position], column, connection)
+        instances, offset = [], 0
+        for model, _link in self.parts:
+            fields = model._meta.concrete_fields
+            chunk = values[offset:offset + len(fields)]
+            offset += len(fields)
+            if chunk[[f.primary_key for f in fields].index(True)] is None:
+                instances.append(None)  # no such related row (LEFT JOIN)
+            else:
+                instances.append(model.from_db(connection.alias, [f.attname for f in fields], chunk))
+        notification = instances[0]
+        for (_model, link), related in zip(self.parts[1:], instances[1:], strict=True):
+            link.set_cached_value(notification, related)
+        return notification
+
+
+_claim_statement = None
+
+
+def _claim_one_of(ids) -> tuple[Notification | None, str | None]:
+    """Step 1 in the drain: claim one of ``ids`` that is still due and no other drain holds, and
+    read it with its session, participant and practice: one committed statement (``_ClaimStatement``).
+
+    (the claimed row, None); (None, "withdrawn") for a row whose session moved or was canceled
+    (it becomes CANCELED, its attempt not counted, as in ``_claim``); (None, None) when none of
+    ``ids`` is left to claim.
+    """
+    global _claim_statement
+    if _claim_statement is None:
+        _claim_statement = _ClaimStatement()
+    notification = _claim_statement.run(ids, timezone.now())
+    if notification is None:
+        return None, None
+    if _is_stale(notification):
+        _record(notification, state=State.CANCELED, attempts=notification.attempts - 1,
+                last_error="Withdrawn: the session moved or was canceled.")
+        return None, "withdrawn"
+    return notification, None
+
+
 def drain(limit=None) -> int:
-    """Deliver due messages until none is left (or ``limit``); returns how many were handled."""
+    """Deliver due messages until none is left (or ``limit``); returns how many were handled.
+
+    Rows whose worker died mid-send (their lease ran out) go first, one at a time as before; then
+    due messages in batches of ``BATCH`` (see the module's docstring).
+    """
     senders = channels.Senders()
     handled = 0
+
+    def room():
+        return limit is None or handled < limit
 
     def any_lease_ran_out():
         return Notification.objects.filter(_lease_ran_out(timezone.now())).exists()
 
-    reclaim = any_lease_ran_out()
     try:
-        while limit is None or handled < limit:
-            if deliver_one(senders=senders, reclaim=reclaim) is None:
+        while room() and any_lease_ran_out():
+            if deliver_one(senders=senders, reclaim=True) is None:
                 break
             handled += 1
-            reclaim = reclaim and any_lease_ran_out()
+        while room():
+            ids = _due_batch(timezone.now(), BATCH if limit is None else min(BATCH, limit - handled))
+            if not ids:
+                break
+            unclaimed = len(ids)
+            while room() and unclaimed:
+                notification, outcome = _claim_one_of(ids)
+                if notification is None and outcome is None:
+                    break  # another drain took the rest of this batch: read the next
+                unclaimed -= 1
+                if notification is not None:
+                    _send_claimed(notification, senders)
+                handled += 1
     finally:
         senders.close()
     return handled

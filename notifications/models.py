@@ -77,7 +77,9 @@ class Notification(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         indexes = [
-            models.Index(fields=["due_at"], condition=Q(state="pending"), name="notification_pending_due"),
+            # The drain's order (due_at, id), so finding the next due messages reads the index's first
+            # entries instead of sorting every pending row that is due.
+            models.Index(fields=["due_at", "id"], condition=Q(state="pending"), name="notification_pending_due_id"),
             models.Index(fields=["claimed_at"], condition=Q(state="sending"), name="notification_sending_claimed"),
         ]
 
