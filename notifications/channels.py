@@ -1,5 +1,6 @@
 """The ways a message leaves: e-mail through Django's backend, texts through Twilio."""
 import logging
+import threading
 from typing import NamedTuple
 
 from django.conf import settings
@@ -66,8 +67,9 @@ class Twilio:
         from twilio.rest import Client
 
         self.credentials = credentials
+        # pool_connections: one requests.Session, its connections kept alive across messages.
         self.client = Client(credentials.account_sid, credentials.auth_token,
-                             http_client=TwilioHttpClient(timeout=TWILIO_TIMEOUT))
+                             http_client=TwilioHttpClient(pool_connections=True, timeout=TWILIO_TIMEOUT))
         if settings.TWILIO_API_BASE:  # a loopback stub in tests and benchmarks
             self.client.api.base_url = settings.TWILIO_API_BASE
 
@@ -102,13 +104,29 @@ def sms_sender(practice=None):
                            "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER are missing.")
 
 
+# Twilio clients kept for the life of the worker process, one per account (and API base): each
+# holds the SDK's TwilioHttpClient and its requests.Session, so the HTTPS connection to Twilio is
+# kept alive from one message, and one drain, to the next.
+_twilio_clients: dict = {}
+_twilio_clients_lock = threading.Lock()
+
+
+def twilio_client(credentials: TwilioCredentials) -> "Twilio":
+    key = (credentials, settings.TWILIO_API_BASE)
+    with _twilio_clients_lock:
+        if key not in _twilio_clients:
+            _twilio_clients[key] = Twilio(credentials)
+        return _twilio_clients[key]
+
+
 class Senders:
     """Connections reused across the messages of one drain.
 
     The SMTP connection is opened here and closed by ``close``, not around each message:
     Django's backend closes a connection it opened itself after each send (QUIT), and a
     message is recorded as sent only once the send returns, so a worker that stopped
-    while waiting for the server to close would send that message again.
+    while waiting for the server to close would send that message again. Twilio clients
+    (and their HTTP sessions) outlive a drain: see ``twilio_client``.
     """
 
     def __init__(self):
@@ -127,7 +145,7 @@ class Senders:
         if credentials is None:
             return sms_sender(practice)  # the console in development; refused otherwise
         if credentials not in self._twilio:
-            self._twilio[credentials] = Twilio(credentials)
+            self._twilio[credentials] = twilio_client(credentials)
         return self._twilio[credentials]
 
     def close(self):

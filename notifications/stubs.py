@@ -47,13 +47,18 @@ class LoopbackServer:
 class TwilioStub(LoopbackServer):
     def __init__(self, fail_with: int | None = None):
         self.messages = []
+        self.connections = Counter()  # requests per client (address, port): one TCP connection each
         self.fail_with = fail_with
         stub = self
 
         class Handler(JsonHandler):
+            protocol_version = "HTTP/1.1"  # keeps the connection open between messages, as Twilio does
+            disable_nagle_algorithm = True  # else the body, written after the headers, waits for a delayed ACK
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 form = {k: v[0] for k, v in parse_qs(body).items()}
+                stub.connections[self.client_address] += 1
                 if stub.fail_with:
                     payload = {"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": stub.fail_with}
                     self._answer(stub.fail_with, payload)

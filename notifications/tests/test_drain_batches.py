@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from notifications import channels, delivery
 from notifications.models import Channel, Notification, NotificationKind, State
+from notifications.stubs import TwilioStub
 from sessions_app import scheduling
 from sessions_app.scheduling import ParticipantData, SessionData
 
@@ -166,6 +167,21 @@ def texts(practice, count, prefix="t"):
         Notification(practice=practice, kind=NotificationKind.NOTICE, channel=Channel.SMS, to_address="+13125550142",
                      body_text=f"Text {prefix}{n}", due_at=now, dedupe_key=f"{prefix}-{n}-{now.timestamp()}")
         for n in range(count))
+
+
+@pytest.mark.django_db
+def test_texts_of_several_drains_go_through_one_kept_alive_twilio_connection(world, settings):
+    stub = TwilioStub()
+    settings.TWILIO_API_BASE = stub.url
+    try:
+        texts(world.home.practice, 3, prefix="first")
+        assert delivery.drain() == 3
+        texts(world.home.practice, 2, prefix="second")
+        assert delivery.drain() == 2  # another drain (another Senders): the same client and HTTP session
+    finally:
+        stub.close()
+    assert len(stub.messages) == 5
+    assert list(stub.connections.values()) == [5], stub.connections
 
 
 @pytest.mark.django_db
