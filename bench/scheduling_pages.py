@@ -1,7 +1,11 @@
 """Median server time and SQL query count of the dashboard and the session form,
-in a practice with 10 sessions and in the large practice (50,000 sessions).
+in a practice with 10 sessions and in the large practice (50,000 sessions); and the
+session form as a ratio against a bare view in the same run (issue 17: target 8x).
 
     .venv/bin/python bench/scheduling_pages.py [--runs 30] [--reuse]
+
+The bare view (bench/bare_views.py) writes the same selects and inputs from one query per
+option list, through the same client and middleware: the least any view must do for that page.
 
 ``--reuse`` keeps a large practice seeded earlier by bench/seed_large_practice.py.
 Requests go through Django's test client in this process, so the times are
@@ -15,11 +19,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.urls import clear_url_caches  # noqa: E402
 
 from bench import seed_large_practice as seeding  # noqa: E402  (sets up Django)
+from bench.ratio import compare, count_queries, report  # noqa: E402
 from practice.models import Practice, User  # noqa: E402
 from sessions_app.models import Session  # noqa: E402
 
@@ -49,6 +56,8 @@ def main():
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
     setup_test_environment()
+    settings.ROOT_URLCONF = "bench.bare_views"  # the product's URLs and the bare views beside them
+    clear_url_caches()
 
     seeding.delete_previous("bench-small")
     small = seeding.seed(
@@ -66,6 +75,21 @@ def main():
         count = Session.objects.filter(practice=practice).count()
         for label, median_ms, queries in measure(host, args.runs):
             print(f"{practice.name:<28}{count:>10}  {label:<14}{median_ms:>10.1f}{queries:>9}")
+    rows = []
+    for practice in (small, large):
+        host = User.objects.filter(memberships__practice=practice, email__startswith="host0@").get()
+        client = Client()
+        client.force_login(host)
+
+        def real(client=client):
+            assert client.get("/sessions/new/?now=1").status_code == 200
+
+        def bare(client=client):
+            assert client.get("/bench/bare/session-form/").status_code == 200
+
+        rows.append(compare(f"session form, {practice.name}", real, bare, runs=args.runs, target=8.0,
+                            queries=count_queries(real)))
+    report(rows, "\nSession form against a bare view writing the same controls (medians, interleaved):")
     seeding.delete_previous("bench-small")
 
 

@@ -10,6 +10,7 @@ from practice.periods import DateRangeMixin
 from practice.phones import to_e164
 from practice.selectors import practitioners
 from practice.timezones import TimeZoneField, ends_at, wall_time_to_aware
+from practice.widgets import FastSelect
 from sessions_app import closures, scheduling
 from sessions_app.models import Contact, InviteMethod, SeriesPreset, SessionKind
 
@@ -78,11 +79,12 @@ TIME_CHOICES = time_choices()
 
 class SessionForm(forms.Form):
     kind = forms.ChoiceField(choices=SessionKind.choices, initial=SessionKind.REGULAR, widget=forms.HiddenInput)
-    practitioner = forms.ModelChoiceField(label="Professional", queryset=User.objects.none(), empty_label=None)
-    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, empty_label="No room")
-    delivery_method = forms.ChoiceField(label="Delivery", choices=DeliveryMethod.choices)
+    practitioner = forms.ModelChoiceField(label="Professional", queryset=User.objects.none(), empty_label=None,
+                                          widget=FastSelect)
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, empty_label="No room", widget=FastSelect)
+    delivery_method = forms.ChoiceField(label="Delivery", choices=DeliveryMethod.choices, widget=FastSelect)
     day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.ChoiceField(label="Time", choices=TIME_CHOICES)
+    start_time = forms.ChoiceField(label="Time", choices=TIME_CHOICES, widget=FastSelect)
     time_zone = TimeZoneField(label="Time zone")
     duration_minutes = forms.IntegerField(label="Length (min)", min_value=5, max_value=720, initial=50)
     public_note = forms.CharField(
@@ -136,7 +138,7 @@ class SessionForm(forms.Form):
 
 
 class ServiceLineForm(forms.Form):
-    service = forms.ModelChoiceField(queryset=Service.objects.none(), empty_label="Choose a service")
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), empty_label="Choose a service", widget=FastSelect)
     price = forms.DecimalField(
         label="Service price", max_digits=10, decimal_places=2, min_value=0, required=False,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
@@ -167,11 +169,11 @@ class ParticipantForm(InviteFieldsMixin, forms.Form):
     is_client = forms.BooleanField(required=False, initial=True, widget=forms.HiddenInput)
     require_payment = forms.BooleanField(label="Require payment", required=False)
     payment_service = forms.ModelChoiceField(label="Service", queryset=Service.objects.none(), required=False,
-                                             empty_label="Choose an Account Service")
+                                             empty_label="Choose an Account Service", widget=FastSelect)
     payment_amount = forms.DecimalField(label="Payment Required ($)", max_digits=10, decimal_places=2, required=False,
                                         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}))
     document_package = forms.ChoiceField(
-        label="Show Participant Documents", required=False, choices=[("", "No documents")],
+        label="Show Participant Documents", required=False, choices=[("", "No documents")], widget=FastSelect,
         help_text="The package of electronic clinical documents appropriate for this consultation.",
         error_messages={"invalid_choice": "Choose one of this practice's document packages."})
 
@@ -284,13 +286,14 @@ class RepeatForm(forms.Form):
 
     preset = forms.ChoiceField(
         label="Recurrence Schedule", required=False,
-        choices=[("", "Does not repeat")] + [(v, label) for v, label in SeriesPreset.choices],
+        choices=[("", "Does not repeat")] + [(v, label) for v, label in SeriesPreset.choices], widget=FastSelect,
     )
     weekdays = forms.TypedMultipleChoiceField(
         label="Days", required=False, coerce=int, choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple,
     )
     frequency = forms.ChoiceField(
         label="Recurrence type", choices=[("weekly", "Weekly"), ("monthly", "Monthly")], initial="weekly", required=False,
+        widget=FastSelect,
     )
     interval = forms.IntegerField(label="Every", min_value=1, max_value=12, initial=1, required=False, help_text="weeks or months")
     count = forms.IntegerField(label="Number of sessions", required=False, min_value=2, max_value=520,
