@@ -17,11 +17,15 @@ from practice.selectors import practitioners
 from practice.timezones import wall_time_to_aware
 from sessions_app import access, closures, scheduling
 from sessions_app.forms import ClosureForm
-from sessions_app.models import SessionStatus
+from sessions_app.models import BookingState, Participant, SessionKind, SessionStatus
 from sessions_app.presentation import event_color
 
-# The widest range one events request may ask for (a month view shows six weeks).
-MAX_RANGE = timedelta(days=62)
+# The widest range one events request may ask for: a month view shows six weeks (and a clock
+# change may add an hour to them).
+MAX_RANGE = timedelta(weeks=6, days=1)
+# The most sessions one answer carries for an office member who has not chosen a practitioner
+# (a large practice's month is thousands); the page says so and offers the filter.
+OFFICE_CAP = 500
 REQUESTED_COLOR = "#d39e00"  # a portal request, held until the practitioner answers
 
 
@@ -59,67 +63,115 @@ def _parse_instant(value, zone_name):
     return moment
 
 
-def _short_name(person):
+def _short_name(first, last, email):
     """"Dana Hill" as "Dana H.": fits the little space of an event in the month view."""
-    first, last = person.first_name.strip(), person.last_name.strip()
+    first, last = first.strip(), last.strip()
     if first and last:
         return f"{first} {last[0]}."
-    return first or last or str(person)
+    return first or last or email
 
 
-def _title(session, team):
-    clients = session.client_participants
+def _full_name(first, last, email):
+    """As ``str(user)``: the full name, else the e-mail address."""
+    return f"{first} {last}".strip() or email
+
+
+def _title(row, clients, team):
     if not team:  # a client's own session: who it is with (the event shows its time)
-        return _short_name(session.practitioner)
-    if session.kind == "orientation":
+        return _short_name(row["practitioner__first_name"], row["practitioner__last_name"], row["practitioner__email"])
+    if row["kind"] == SessionKind.ORIENTATION:
         return "Orientation"
     if len(clients) > 1:
         return f"Group ({len(clients)})"
-    return clients[0].name if clients else "Session"
+    return clients[0]["name"] if clients else "Session"
+
+
+SESSION_FIELDS = ("id", "start", "end", "status", "booking_state", "kind", "completion_label", "practitioner__first_name",
+                  "practitioner__last_name", "practitioner__email", "room__name")
+STATUS_LABELS = dict(SessionStatus.choices)
+STATUS_COLORS = {status: event_color(status) for status in SessionStatus.values}
+
+
+def _capped_notice(last_start, cap):
+    """What the office view says when a range holds more sessions than one answer carries (ASCII: it travels in a header)."""
+    day = timezone.localtime(last_start)
+    return (f"Showing the first {cap} sessions only, up to {day:%a %b} {day.day}. "
+            "Pick a practitioner, or the Week or Day view, to see them all.")
 
 
 @practice_access.member_required
 def calendar_events(request):
+    """The sessions and closures of a range (at most MAX_RANGE), as FullCalendar event objects.
+
+    Read as plain rows (``values()``): one query for the sessions, one for their participants,
+    one for the closures, whatever the number of events. An office member with no practitioner
+    chosen gets at most OFFICE_CAP sessions, and the ``X-Calendar-Notice`` header says so.
+    """
     try:
         start = _parse_instant(request.GET.get("start"), request.user.time_zone)
         end = min(_parse_instant(request.GET.get("end"), request.user.time_zone), start + MAX_RANGE)
     except (ValueError, OverflowError):
         return JsonResponse({"error": "start and end must be dates."}, status=400)
-    team = request.membership.role in TEAM_ROLES
+    role = request.membership.role
+    team = role in TEAM_ROLES
     sessions = access.sessions_visible_to(request.membership).filter(start__lt=end, end__gt=start)
     chosen = request.GET.get("practitioner", "")
-    if chosen.isdigit() and request.membership.role in OFFICE_ROLES:
+    cap = None
+    if chosen.isdigit() and role in OFFICE_ROLES:
         sessions = sessions.filter(practitioner_id=int(chosen))
-    elif request.membership.role == Role.CLIENT:
+    elif role in OFFICE_ROLES:
+        cap = OFFICE_CAP
+    elif role == Role.CLIENT:
         sessions = sessions.exclude(status=SessionStatus.CANCELED)
-    sessions = list(sessions.select_related("practitioner", "room").prefetch_related("participants").order_by("start"))
+    sessions = sessions.order_by("start", "id").values(*SESSION_FIELDS)
+    rows = list(sessions[: cap + 1] if cap else sessions)
+    notice = ""
+    if cap and len(rows) > cap:
+        rows = rows[:cap]
+        notice = _capped_notice(rows[-1]["start"], cap)
+    people = {}
+    for person in (Participant.objects.filter(session_id__in=[row["id"] for row in rows])
+                   .order_by("session_id", "id").values("session_id", "name", "is_client", "client_id", "completion_label")):
+        people.setdefault(person["session_id"], []).append(person)
     practice_zone = zoneinfo.ZoneInfo(request.practice.time_zone)
     shut = list(closures.closures_between(request.practice, start.astimezone(practice_zone).date(), end.astimezone(practice_zone).date()))
     now = timezone.now()
+    moved_before = now - scheduling.PAST_GRACE
+    viewer_zone = timezone.get_current_timezone()
+    url_head, url_tail = reverse("sessions_app:session_detail", args=[0]).rsplit("0", 1)
     events = []
-    for session in sessions:
-        closure = closures.closure_on(session.start.astimezone(practice_zone).date(), shut)
-        movable = team and session.status == SessionStatus.SCHEDULED and session.end > now - scheduling.PAST_GRACE
+    for row in rows:
+        status, session_end = row["status"], row["end"]
+        everyone = people.get(row["id"], [])
+        clients = [p for p in everyone if p["is_client"]]
+        requested = row["booking_state"] == BookingState.REQUESTED and status == SessionStatus.SCHEDULED
+        closure = closures.closure_on(row["start"].astimezone(practice_zone).date(), shut) if shut else None
+        outcome = row["completion_label"] if team else next(
+            (p["completion_label"] for p in everyone if p["client_id"] == request.user.pk), "")
+        classes = [f"status-{status}"]
+        if requested:
+            classes.append("requested")
+        if closure:
+            classes.append("on-closure")
+        if session_end < now:
+            classes.append("past")
         events.append({
-            "id": session.pk,
+            "id": row["id"],
             # The saved outcome follows the name: "Jamie Rivera · Late Cancel" (a client sees their own).
-            "title": " · ".join(filter(None, ["Requested" if session.is_requested else "", _title(session, team),
-                                             session.completion_label if team else next(
-                (p.completion_label for p in session.participants.all() if p.client_id == request.user.pk), "")])),
+            "title": " · ".join(filter(None, ["Requested" if requested else "", _title(row, clients, team), outcome])),
             # With the offset: 01:30 before and after the clock goes back are two instants.
-            "start": timezone.localtime(session.start).isoformat(),
-            "end": timezone.localtime(session.end).isoformat(),
-            "url": reverse("sessions_app:session_detail", args=[session.pk]),
-            "color": REQUESTED_COLOR if session.is_requested else event_color(session.status),
-            "borderColor": "#dc3545" if closure and session.status == SessionStatus.SCHEDULED else None,
-            "editable": movable,
-            "classNames": [f"status-{session.status}"] + (["requested"] if session.is_requested else [])
-            + (["on-closure"] if closure else []) + (["past"] if session.end < now else []),
+            "start": row["start"].astimezone(viewer_zone).isoformat(),
+            "end": session_end.astimezone(viewer_zone).isoformat(),
+            "url": f"{url_head}{row['id']}{url_tail}",
+            "color": REQUESTED_COLOR if requested else STATUS_COLORS.get(status, STATUS_COLORS[SessionStatus.SCHEDULED]),
+            "borderColor": "#dc3545" if closure and status == SessionStatus.SCHEDULED else None,
+            "editable": team and status == SessionStatus.SCHEDULED and session_end > moved_before,
+            "classNames": classes,
             "extendedProps": {
-                "status": "Requested" if session.is_requested else session.get_status_display(),
-                "group": session.is_group,
-                "practitioner": str(session.practitioner),
-                "room": str(session.room or ""),
+                "status": "Requested" if requested else STATUS_LABELS.get(status, status),
+                "group": len(clients) > 1,
+                "practitioner": _full_name(row["practitioner__first_name"], row["practitioner__last_name"], row["practitioner__email"]),
+                "room": row["room__name"] or "",
                 "closure": str(closure) if closure else "",
             },
         })
@@ -129,7 +181,10 @@ def calendar_events(request):
             "start": closure.start_date.isoformat(), "end": (closure.end_date + timedelta(days=1)).isoformat(),
             "display": "background", "color": "#dc3545", "classNames": ["closure"],
         })
-    return JsonResponse(events, safe=False)
+    response = JsonResponse(events, safe=False)
+    if notice:
+        response["X-Calendar-Notice"] = notice
+    return response
 
 
 @practice_access.team_required

@@ -85,6 +85,15 @@
       .catch(function () { popupFailed(info.event.url); });
   }
 
+  // An office view with no practitioner chosen gets at most so many sessions: the server says
+  // so in a header, shown above the calendar until a practitioner or a shorter view is picked.
+  const notice = document.getElementById("calendar-notice");
+  function showNotice(text) {
+    if (!notice) return;
+    notice.querySelector("[data-notice-text]").textContent = text || "";
+    notice.classList.toggle("d-none", !text);
+  }
+
   const narrow = window.matchMedia("(max-width: 640px)").matches;
   const calendar = new FullCalendar.Calendar(el, {
     timeZone: zone,
@@ -111,7 +120,8 @@
       const params = new URLSearchParams({ start: range.startStr, end: range.endStr });
       if (filter && filter.value) params.set("practitioner", filter.value);
       fetch(el.dataset.eventsUrl + "?" + params.toString(), { credentials: "same-origin" })
-        .then((r) => r.json()).then(success).catch(failure);
+        .then(function (r) { showNotice(r.headers.get("X-Calendar-Notice")); return r.json(); })
+        .then(success).catch(failure);
     },
     dateClick: function (info) {
       if (canSchedule && info.view.type === "dayGridMonth") newSession({ date: day(info.dateStr) });
