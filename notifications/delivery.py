@@ -188,6 +188,7 @@ class _ClaimStatement:
         self.parts = [(Notification, None)] + [
             (notification.get_field(name).related_model, notification.get_field(name)) for name in ("session", "participant", "practice")
         ]
+        self._converter_list = None
         quote = connection.ops.quote_name
         table = quote(notification.db_table)
         columns, joins = [], []
@@ -212,9 +213,12 @@ SELECT {", ".join(columns)}
 FROM claimed {" ".join(joins)}"""
 
     def _converters(self):
-        """(position, column, converters) for each value a field converts when read (as Django's compiler does)."""
+        """(position, column, converters) for each value a field converts when read (as Django's compiler
+        does); worked out once."""
         from django.db.models.expressions import Col
 
+        if self._converter_list is not None:
+            return self._converter_list
         result, position = [], 0
         for model, _link in self.parts:
             for field in model._meta.concrete_fields:
@@ -223,6 +227,7 @@ FROM claimed {" ".join(joins)}"""
                 if converters:
                     result.append((position, column, converters))
                 position += 1
+        self._converter_list = result
         return result
 
     def run(self, ids, now) -> Notification | None:
