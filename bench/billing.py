@@ -5,8 +5,12 @@
 Seeds its own practice (slug ``bench-billing``; an earlier one is removed first,
 and this one after the run unless ``--keep``), then prints:
 
-(a) the time and SQL query count to save N past sessions at once with
-    ``completion.save_sessions`` (each: one service, one client, outcome Completed);
+(a) saving N past sessions at once with ``completion.save_sessions`` (each: one
+    service, one client, outcome Completed) against a baseline in the same run: one
+    set-based statement chain writing the same ledger lines and row updates
+    (``save_baseline``); interleaved for ``--rounds`` rounds, each on a fresh batch
+    (made before and dropped after, outside the timed part), medians, printed as a
+    ratio with bench/ratio.py (issue 17 target: 5x), with the work's SQL query count;
 (b) the median server time and query count to render one client's invoice, as
     HTML and as PDF, for a year of weekly sessions (52 saved sessions).
 
@@ -39,10 +43,14 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from bench import seed_large_practice as seeding  # noqa: E402
+from bench.ratio import QueryCounter, Row, report  # noqa: E402
+from billing import ledger  # noqa: E402
 from billing.models import LedgerEntry  # noqa: E402
-from practice.models import Membership, Practice, Role, Room, Service, User  # noqa: E402
+from notifications.models import Notification  # noqa: E402
+from practice.models import Membership, Practice, PractitionerWage, Role, Room, Service, User  # noqa: E402
 from sessions_app import completion  # noqa: E402
 from sessions_app.models import (  # noqa: E402
     CompletionType,
@@ -79,9 +87,10 @@ def weekdays(first: date, count: int):
 
 
 @transaction.atomic
-def seed(sessions: int, year: int):
-    """The practice, its people, ``sessions`` past sessions spread over the practitioners, and
-    52 weekly sessions of the invoice client (Mondays at 17:00 with host0)."""
+def seed(year: int):
+    """The practice, its people, and 52 weekly sessions of the invoice client (Mondays at 17:00 with host0).
+
+    The sessions bulk-saved in (a) are made fresh for each run by ``make_batch``."""
     zone = zoneinfo.ZoneInfo(TZ)
     password = make_password("bench-pass-2026")
     practice = Practice.objects.create(name="Billing Bench Practice", slug=SLUG, time_zone=TZ, support_email=f"support@{SLUG}.test")
@@ -107,51 +116,159 @@ def seed(sessions: int, year: int):
                 email=person.email, time_zone=TZ, invite_method=InviteMethod.EMAIL)
         for i, person in enumerate(people)
     )
-    per_host = -(-sessions // PRACTITIONERS)
-    days = list(weekdays(date(year, 1, 1), per_host))
-    rows = []  # (host index, client index, local start)
-    for i in range(sessions):
-        host, slot = i % PRACTITIONERS, i // PRACTITIONERS
-        rows.append((host, 1 + (i * 7) % (len(people) - 1), datetime.combine(days[slot], datetime.min.time(), tzinfo=zone).replace(hour=9)))
+    world = {"practice": practice, "hosts": hosts, "people": people, "contacts": contacts, "rooms": rooms,
+             "service": service, "year": year}
     monday = date(year, 1, 1) + timedelta(days=(7 - date(year, 1, 1).weekday()) % 7)
-    invoice_rows = [(0, 0, datetime.combine(monday + timedelta(weeks=w), datetime.min.time(), tzinfo=zone).replace(hour=17))
-                    for w in range(52)]
-    codes = unique_codes(len(rows) + len(invoice_rows))
+    weekly = _sessions(world, [(0, 0, datetime.combine(monday + timedelta(weeks=w), datetime.min.time(), tzinfo=zone).replace(hour=17))
+                               for w in range(52)])
+    return world, staff, people[0], weekly
+
+
+def _sessions(world, rows):
+    """Past sessions (host index, client index, local start), each with the service and its client."""
+    hosts, rooms, people, contacts, service = world["hosts"], world["rooms"], world["people"], world["contacts"], world["service"]
+    codes = unique_codes(len(rows))
     made = Session.objects.bulk_create(
-        Session(practice=practice, practitioner=hosts[h], room=rooms[h], room_is_in_person=True, start=start,
+        Session(practice=world["practice"], practitioner=hosts[h], room=rooms[h], room_is_in_person=True, start=start,
                 end=start + timedelta(minutes=50), time_zone=TZ, access_code=codes[n], created_by=hosts[h])
-        for n, (h, _, start) in enumerate(rows + invoice_rows)
+        for n, (h, _, start) in enumerate(rows)
     )
     SessionService.objects.bulk_create(SessionService(session=s, service=service, price=service.price) for s in made)
     Participant.objects.bulk_create(
         Participant(session=s, client=people[c], contact=contacts[c], name=people[c].get_full_name(),
                     email=people[c].email, time_zone=TZ, invite_method=InviteMethod.EMAIL)
-        for s, (_, c, _) in zip(made, rows + invoice_rows, strict=True)
+        for s, (_, c, _) in zip(made, rows, strict=True)
     )
-    return practice, staff, people[0], made[:len(rows)], made[len(rows):]
+    return made
 
 
-class QueryCounter:
-    """Counts every query (CaptureQueriesContext keeps only the last 9,000)."""
+def make_batch(world, sessions: int):
+    """``sessions`` fresh past sessions spread over the practitioners (weekdays at 9:00 in the bench's year)."""
+    zone = zoneinfo.ZoneInfo(TZ)
+    per_host = -(-sessions // PRACTITIONERS)
+    days = list(weekdays(date(world["year"], 1, 1), per_host))
+    rows = []
+    for i in range(sessions):
+        host, slot = i % PRACTITIONERS, i // PRACTITIONERS
+        rows.append((host, 1 + (i * 7) % (len(world["people"]) - 1),
+                     datetime.combine(days[slot], datetime.min.time(), tzinfo=zone).replace(hour=9)))
+    return _sessions(world, rows)
 
-    def __init__(self):
-        self.count = 0
 
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
+def drop_batch(sessions):
+    """Outside the timed part: remove a batch and everything its save wrote (ledger lines included)."""
+    ids = [s.pk for s in sessions]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL billing.purge_ledger = 'on'")
+        cursor.execute("DELETE FROM billing_ledgerentry WHERE session_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM notifications_notification WHERE session_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM sessions_app_participant WHERE session_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM sessions_app_sessionservice WHERE session_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM sessions_app_session WHERE id = ANY(%s)", [ids])
+
+
+def staff_and_completed(practice):
+    staff = Membership.objects.filter(practice=practice, role=Role.STAFF).select_related("user").get()
+    return staff, CompletionType.objects.get(practice=practice, default_key="completed")
+
+
+def save_work(practice, sessions):
+    """The work: the bulk save the session list's "Save" runs (``completion.save_sessions``)."""
+    staff, completed = staff_and_completed(practice)
+    return completion.save_sessions(practice=practice, actor=staff.user, membership=staff, sessions=sessions,
+                                    outcome=completion.Outcome(completed))
+
+
+def save_baseline(practice, sessions):
+    """The baseline: one set-based chain writing the same ledger lines and the same row updates: lock the
+    sessions in one statement, read their services, wage rules and clients, compute in Python, then one
+    INSERT of every charge and wage, one UPDATE ... FROM VALUES of the clients' snapshots, one UPDATE of
+    the sessions and one of their pending reminders."""
+    staff, completed = staff_and_completed(practice)
+    ids = [s.pk for s in sessions]
+    now = timezone.now()
+    zone = zoneinfo.ZoneInfo(practice.time_zone)
+    with transaction.atomic():
+        locked = {s.pk: s for s in Session.objects.filter(pk__in=ids).order_by("pk").select_for_update()}
+        services = {}
+        for line in SessionService.objects.filter(session_id__in=ids).select_related("service").order_by("position", "pk"):
+            services.setdefault(line.session_id, []).append(line)
+        wages = {(w.practitioner_id, w.service_id): w for w in PractitionerWage.objects.filter(practice=practice)}
+        clients = list(Participant.objects.filter(session_id__in=ids, is_client=True).order_by("pk"))
+        lines, snapshots = [], []
+        for person in clients:
+            session = locked[person.session_id]
+            fee = wage = Decimal("0")
+            for line in services.get(session.pk, []):
+                fee += line.price
+                rule = wages.get((session.practitioner_id, line.service_id)) or line.service
+                wage += rule.wage_amount if rule.wage_kind == "fixed" else line.price * rule.wage_amount / 100
+            charge = ledger.money(fee * completed.client_modifier / 100, practice.currency)
+            pay = ledger.money(wage * completed.practitioner_modifier / 100, practice.currency)
+            codes = ", ".join(line.service.cpt_code for line in services.get(session.pk, [])) or "Session"
+            common = dict(practice_id=practice.pk, currency=practice.currency, session_id=session.pk, participant_id=person.pk,
+                          practitioner_id=session.practitioner_id, service_date=session.start.astimezone(zone).date(),
+                          created_by_id=staff.user.pk, **ledger.client_fields(person))
+            lines.append(LedgerEntry(kind="charge", amount=charge, label=f"{codes} · {completed.label}", **common))
+            lines.append(LedgerEntry(kind="wage", amount=pay, label=f"{codes} · {completed.label} · {person.name}", **common))
+            snapshots.append((person.pk, charge, pay))
+        LedgerEntry.objects.bulk_create(lines)
+        with connection.cursor() as cursor:
+            values = ", ".join(["(%s, %s::numeric, %s::numeric)"] * len(snapshots))
+            cursor.execute(
+                "UPDATE sessions_app_participant p SET completion_type_id = %s, completion_status = %s, completion_label = %s, "
+                "modifier_type = %s, completed_at = %s, completed_by_id = %s, client_amount = v.charge, "
+                f"practitioner_amount = v.pay FROM (VALUES {values}) AS v(id, charge, pay) WHERE p.id = v.id",
+                [completed.pk, completed.map_status, completed.label, completed.modifier_type, now, staff.user.pk]
+                + [x for row in snapshots for x in row],
+            )
+        Session.objects.filter(pk__in=ids).update(status=completed.map_status, completion_label=completed.label, updated_at=now)
+        Notification.objects.filter(session_id__in=ids, state="pending",
+                                    kind__in=["reminder", "invite", "reschedule"]).update(state="canceled", updated_at=now)
+    return len({p.session_id for p in clients})
+
+
+def bulk_save_row(world, sessions: int, rounds: int) -> Row:
+    """(a) as a ratio: the work and its baseline, interleaved for ``rounds`` rounds after a small warm-up,
+    each on a fresh batch (made before and dropped after, outside the timed part); medians."""
+    practice = world["practice"]
+    for function in (save_baseline, save_work):  # warm-up
+        batch = make_batch(world, 20)
+        function(practice, batch)
+        drop_batch(batch)
+    work_times, base_times, queries = [], [], []
+    for _ in range(rounds):
+        batch = make_batch(world, sessions)
+        started = time.perf_counter()
+        base_saved = save_baseline(practice, batch)
+        base_times.append(time.perf_counter() - started)
+        expected = ledger_of(batch)
+        drop_batch(batch)
+        batch = make_batch(world, sessions)
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            started = time.perf_counter()
+            saved = save_work(practice, batch)
+            work_times.append(time.perf_counter() - started)
+        queries.append(counter.count)
+        assert saved == base_saved == sessions, (saved, base_saved)
+        assert ledger_of(batch) == expected, "the work and the baseline wrote different ledgers"
+        drop_batch(batch)
+    count = int(statistics.median(queries))
+    return Row(f"bulk save of {sessions:,} sessions", statistics.median(work_times), statistics.median(base_times),
+               target=5.0, queries=count, note=f"{count / sessions:.2f} queries/session, {rounds} rounds")
+
+
+def ledger_of(batch):
+    """The batch's ledger lines, comparable between two batches made alike (their row ids apart)."""
+    order = {s.pk: n for n, s in enumerate(batch)}
+    return sorted((order[line.session_id], line.kind, line.amount, line.currency, line.label, line.client_id, line.contact_id,
+                   line.client_name, line.practitioner_id, line.service_date)
+                  for line in LedgerEntry.objects.filter(session__in=batch))
 
 
 def save_all(practice, sessions):
-    admin = Membership.objects.filter(practice=practice, role=Role.STAFF).select_related("user").get()
-    completed = CompletionType.objects.get(practice=practice, default_key="completed")
-    counter = QueryCounter()
-    with connection.execute_wrapper(counter):
-        started = time.perf_counter()
-        saved = completion.save_sessions(practice=practice, actor=admin.user, membership=admin, sessions=sessions,
-                                         outcome=completion.Outcome(completed))
-        elapsed = time.perf_counter() - started
-    return saved, elapsed, counter.count
+    return save_work(practice, sessions)
 
 
 def measure(client, path, runs):
@@ -170,7 +287,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="(a): interleaved rounds, each on fresh sessions (medians)")
     parser.add_argument("--keep", action="store_true", help="keep the bench practice afterwards")
+    parser.add_argument("--only-bulk", action="store_true", help="run (a) only")
     args = parser.parse_args()
     setup_test_environment()
     year = date.today().year - 1
@@ -178,12 +297,14 @@ def main():
     delete_previous()
     try:
         started = time.perf_counter()
-        practice, staff, invoice_client, bulk, weekly = seed(args.sessions, year)
-        print(f"seeded {len(bulk) + len(weekly)} sessions in {time.perf_counter() - started:.1f} s")
+        world, staff, invoice_client, weekly = seed(year)
+        practice = world["practice"]
+        print(f"seeded {len(weekly)} sessions in {time.perf_counter() - started:.1f} s")
 
-        saved, elapsed, queries = save_all(practice, bulk)
-        print(f"(a) save_sessions: {saved} sessions in {elapsed:.2f} s "
-              f"({elapsed / saved * 1000:.1f} ms each), {queries} SQL queries ({queries / saved:.1f} per session)")
+        report([bulk_save_row(world, args.sessions, args.rounds)],
+               title="(a) bulk save: completion.save_sessions vs a set-based chain writing the same ledger (interleaved, medians)")
+        if args.only_bulk:
+            return
         save_all(practice, weekly)
         lines = LedgerEntry.objects.filter(practice=practice).count()
 

@@ -7,8 +7,13 @@
    median server time and the SQL query count of the calendar events endpoint
    for that practitioner's month (and for an ordinary practitioner's month).
 2. In a fresh practice, 500 weekly series over a year (52 sessions each) are
-   created through the same domain function the session form uses; the script
-   prints the total time and sessions per second.
+   created through the same domain function the session form uses
+   (``series.create_series``), against a baseline in another fresh practice:
+   django-recurrence expansion on naive local times and ``bulk_create`` of the
+   same rows (series, sessions, their services and participants). The two run
+   interleaved for ``--rounds`` rounds, each from a fresh state (what a run wrote
+   is deleted after it, outside the timed part); medians, printed as a ratio with
+   bench/ratio.py (issue 17 target: 2x). ``--part series`` runs this part alone.
 """
 import argparse
 import statistics
@@ -21,14 +26,17 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from django.db import connection  # noqa: E402
+import recurrence  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from bench import seed_large_practice as seeding  # noqa: E402  (sets up Django)
+from bench.ratio import QueryCounter, Row, report  # noqa: E402
 from practice.models import Membership, Practice, Role, Room, Service, User  # noqa: E402
+from practice.timezones import ends_at, wall_time_to_aware  # noqa: E402
 from sessions_app import series as series_rules  # noqa: E402
-from sessions_app.models import Participant, Session  # noqa: E402
+from sessions_app.models import Participant, Session, SessionSeries, SessionService  # noqa: E402
 from sessions_app.scheduling import ParticipantData, SessionData  # noqa: E402
 
 TZ = zoneinfo.ZoneInfo(seeding.TZ)
@@ -70,43 +78,149 @@ def measure_events(viewer, practitioner, first, runs):
     return len(events), statistics.median(times) * 1000, len(queries)
 
 
-def series_bench():
-    seeding.delete_previous("bench-series")
-    practice = Practice.objects.create(name="Series Bench", slug="bench-series", time_zone=seeding.TZ)
+SERIES_HOSTS = 50
+SERIES_PER_HOST = 10  # Monday..Friday at 9:00 and 14:00
+SERIES_COUNT = 52
+
+
+def series_world(slug):
+    """A fresh practice with 50 practitioners, one 45-minute service and a video room."""
+    seeding.delete_previous(slug)
+    practice = Practice.objects.create(name=f"Series Bench {slug}", slug=slug, time_zone=seeding.TZ)
     service = Service.objects.create(practice=practice, cpt_code="90834", name="Psychotherapy, 45 min", price=Decimal("130"),
                                      duration_minutes=45)
     hosts = []
-    for i in range(50):
-        user = User.objects.create_user(f"host{i}@bench-series.test", None, first_name="Host", last_name=str(i))
+    for i in range(SERIES_HOSTS):
+        user = User.objects.create_user(f"host{i}@{slug}.test", None, first_name="Host", last_name=str(i))
         Membership.objects.create(user=user, practice=practice, role=Role.PRACTITIONER)
         hosts.append(user)
     room = Room.objects.create(practice=practice, name="Video", kind="virtual")
+    return {"practice": practice, "service": service, "hosts": hosts, "room": room}
+
+
+def series_plan(world, series):
+    """(host, first day, hour) of each series: each host gets ten, Monday..Friday at 9:00 and 14:00."""
     monday = date.today() + timedelta(days=7 - date.today().weekday())
-    started = time.perf_counter()
+    plan = [(host, monday + timedelta(days=n % 5), 9 if n < 5 else 14)
+            for host in world["hosts"] for n in range(SERIES_PER_HOST)]
+    return plan[:series]
+
+
+def series_work(world, series, count=SERIES_COUNT):
+    """The work: each series through the domain function the session form uses."""
     made = 0
-    for host in hosts:
-        for n in range(10):  # Monday..Friday at 9:00 and 14:00
-            day = monday + timedelta(days=n % 5)
-            data = SessionData(
-                practitioner=host, start=datetime.combine(day, wall(9 if n < 5 else 14), tzinfo=TZ), duration_minutes=45,
-                time_zone=seeding.TZ, room=room, delivery_method="video", services=[(service, service.price)],
-                participants=[ParticipantData(name="Client", invite_method="none", time_zone=seeding.TZ)],
+    for host, day, hour in series_plan(world, series):
+        data = SessionData(
+            practitioner=host, start=datetime.combine(day, wall(hour), tzinfo=TZ), duration_minutes=45,
+            time_zone=seeding.TZ, room=world["room"], delivery_method="video",
+            services=[(world["service"], world["service"].price)],
+            participants=[ParticipantData(name="Client", invite_method="none", time_zone=seeding.TZ)],
+        )
+        _, sessions, _ = series_rules.create_series(
+            practice=world["practice"], actor=host, data=data, repeat={"preset": "weekly", "count": count, "enabled": True},
+            today=day,
+        )
+        made += len(sessions)
+    return made
+
+
+def series_baseline(world, series, count=SERIES_COUNT):
+    """The baseline: django-recurrence expansion on naive local times, then bulk_create of the same rows
+    (the series, its sessions, their services and participants), one transaction per series."""
+    practice, service, room = world["practice"], world["service"], world["room"]
+    made = 0
+    for host, day, hour in series_plan(world, series):
+        with transaction.atomic():
+            rule = recurrence.Recurrence(rrules=[recurrence.Rule(recurrence.WEEKLY, byday=[series_rules.WEEKDAYS[day.weekday()]])])
+            row = SessionSeries.objects.create(
+                practice=practice, practitioner=host, preset="weekly", rule=rule, first_day=day, start_time=wall(hour),
+                time_zone=seeding.TZ, duration_minutes=45, count=count, room=room, delivery_method="video", created_by=host,
+                services=[[service.pk, str(service.price)]],
+                participants=[{"name": "Client", "invite_method": "none", "time_zone": seeding.TZ, "is_client": True}],
             )
-            _, sessions, _ = series_rules.create_series(
-                practice=practice, actor=host, data=data, repeat={"preset": "weekly", "count": 52, "enabled": True}, today=day,
+            ruleset = rule.to_dateutil_rruleset(dtstart=datetime.combine(day, wall(0)))
+            days = [moment.date() for _, moment in zip(range(count), ruleset, strict=False)]
+            starts = [wall_time_to_aware(d, wall(hour), seeding.TZ) for d in days]
+            sessions = Session.objects.bulk_create(
+                Session(practice=practice, practitioner=host, room=room, series=row, series_day=d, start=start,
+                        end=ends_at(start, 45), time_zone=seeding.TZ, delivery_method="video", created_by=host)
+                for d, start in zip(days, starts, strict=True)
             )
-            made += len(sessions)
-    elapsed = time.perf_counter() - started
-    seeding.delete_previous("bench-series")
-    return made, elapsed
+            SessionService.objects.bulk_create(SessionService(session=s, service=service, price=service.price, position=0)
+                                               for s in sessions)
+            Participant.objects.bulk_create(Participant(session=s, name="Client", invite_method="none", time_zone=seeding.TZ)
+                                            for s in sessions)
+        made += len(sessions)
+    return made
+
+
+def clear_series(world):
+    """Outside the timed part: remove what a run wrote, so the next run starts from the same fresh state."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        practice_id = world["practice"].pk
+        for sql in (
+            "DELETE FROM notifications_notification WHERE practice_id = %s",
+            "DELETE FROM sessions_app_participant p USING sessions_app_session s WHERE p.session_id = s.id AND s.practice_id = %s",
+            "DELETE FROM sessions_app_sessionservice x USING sessions_app_session s WHERE x.session_id = s.id AND s.practice_id = %s",
+            "DELETE FROM sessions_app_session WHERE practice_id = %s",
+            "DELETE FROM sessions_app_sessionseries WHERE practice_id = %s",
+        ):
+            cursor.execute(sql, [practice_id])
+
+
+def timed(function, *args):
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        result = function(*args)
+        elapsed = time.perf_counter() - started
+    return elapsed, counter.count, result
+
+
+def series_rows(rounds, series=SERIES_HOSTS * SERIES_PER_HOST):
+    """The work and its baseline, interleaved for ``rounds`` rounds after a small warm-up, each run
+    from a fresh state (what a run wrote is deleted after it, outside the timed part); medians."""
+    work_world, base_world = series_world("bench-series"), series_world("bench-series-base")
+    try:
+        for world, function in ((base_world, series_baseline), (work_world, series_work)):  # warm-up
+            function(world, 5)
+            clear_series(world)
+        work_times, base_times, queries = [], [], []
+        for _ in range(rounds):
+            elapsed, _, made = timed(series_baseline, base_world, series)
+            base_times.append(elapsed)
+            clear_series(base_world)
+            elapsed, count, work_made = timed(series_work, work_world, series)
+            assert work_made == made == series * SERIES_COUNT, (work_made, made)
+            work_times.append(elapsed)
+            queries.append(count)
+            clear_series(work_world)
+    finally:
+        seeding.delete_previous("bench-series")
+        seeding.delete_previous("bench-series-base")
+    per_session = statistics.median(queries) / made
+    return Row(f"{series} weekly series x {SERIES_COUNT} materialised", statistics.median(work_times),
+               statistics.median(base_times), target=2.0, queries=int(statistics.median(queries)),
+               note=f"{per_session:.2f} queries/session, {made} sessions, {rounds} rounds")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--part", choices=["all", "calendar", "series"], default="all")
+    parser.add_argument("--rounds", type=int, default=3, help="series: interleaved rounds (medians)")
+    parser.add_argument("--series", type=int, default=SERIES_HOSTS * SERIES_PER_HOST, help="series: how many")
     args = parser.parse_args()
     setup_test_environment()
+    if args.part in ("all", "calendar"):
+        calendar_part(args)
+    if args.part in ("all", "series"):
+        report([series_rows(args.rounds, args.series)],
+               title="materialising weekly series: create_series vs django-recurrence + bulk_create (interleaved, medians)")
+
+
+def calendar_part(args):
     if not (args.reuse and Practice.objects.filter(slug=seeding.SLUG).exists()):
         seeding.delete_previous()
         seeding.seed()
@@ -124,8 +238,6 @@ def main():
     Session.objects.filter(practitioner=busy).delete()
     busy.delete()
     office.delete()
-    made, elapsed = series_bench()
-    print(f"materialised 500 weekly series x 52: {made} sessions in {elapsed:.1f} s ({made / elapsed:.0f} sessions/s)")
 
 
 if __name__ == "__main__":
