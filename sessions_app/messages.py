@@ -9,10 +9,12 @@ import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from notifications import outbox
-from notifications.models import Channel, NotificationKind
+from notifications.models import Channel, Notification, NotificationKind, State
 from sessions_app import documents, ical, money
 from sessions_app.models import InviteMethod
 
@@ -43,20 +45,26 @@ def _context(session, participant, **extra):
     }
 
 
-def write(session, participant, kind, *, due_at=None, key=None, **extra):
-    """One message about ``session`` to a participant, or nothing when they are not to be contacted."""
+def _message(session, participant, kind, *, due_at=None, key=None, **extra) -> dict | None:
+    """The outbox fields of one message about ``session`` to a participant, or None when they are not to be contacted."""
     channel, address = _channel(participant)
     if channel is None:
         return None
     zone = zoneinfo.ZoneInfo(participant.time_zone)
     subject, text, html = outbox.render(TEMPLATES, kind, channel, _context(session, participant, **extra), zone)
     with_calendar = kind in (NotificationKind.INVITE, NotificationKind.RESCHEDULE) and channel == Channel.EMAIL
-    return outbox.enqueue(
+    return dict(
         practice_id=session.practice_id, session=session, participant=participant, kind=kind, channel=channel,
         to_address=address, subject=subject, text=text, html=html, due_at=due_at, about_start=session.start,
         ics=ical.invite_ics(session, participant) if with_calendar else "",
         dedupe_key=key or f"{kind}:{participant.pk}:{channel}:{int(session.start.timestamp())}",
     )
+
+
+def write(session, participant, kind, *, due_at=None, key=None, **extra):
+    """One message about ``session`` to a participant, or nothing when they are not to be contacted."""
+    fields = _message(session, participant, kind, due_at=due_at, key=key, **extra)
+    return None if fields is None else outbox.enqueue(**fields)
 
 
 def reminder_offsets(practice):
@@ -72,6 +80,54 @@ def schedule_reminders(session, participant):
         if due > now:
             write(session, participant, NotificationKind.REMINDER, due_at=due, minutes=minutes,
                   key=f"reminder:{participant.pk}:{minutes}:{int(session.start.timestamp())}")
+
+
+def _reminders_due(session, participant, now):
+    """(minutes, due time) of the reminders ``schedule_reminders`` writes for a participant: none for
+    an unannounced session or a participant not to be contacted, none already due."""
+    if session.is_unannounced or _channel(participant)[0] is None:
+        return []
+    due_times = ((minutes, session.start - timedelta(minutes=minutes)) for minutes in reminder_offsets(session.practice))
+    return [(minutes, due) for minutes, due in due_times if due > now]
+
+
+def schedule_reminders_for(pairs) -> list:
+    """``schedule_reminders`` for many new (session, participant) pairs (a series being materialised):
+    the same rows with the same dedupe keys, written in sets: the participants' payment requests and
+    documents read once for all, the keys already in the outbox read in one query, the new rows in one
+    INSERT. The outbox has no batch ``enqueue``, so the rows are written here with the fields and the
+    once-by-key rule of ``notifications.outbox.enqueue``; one due already is queued on commit like there.
+    """
+    now = timezone.now()
+    wanted = [(session, participant, minutes, due) for session, participant in pairs
+              for minutes, due in _reminders_due(session, participant, now)]
+    if not wanted:
+        return []
+    prefetch_related_objects(list({id(p): p for _, p, _, _ in wanted}.values()), "payment_request", "document_requests")
+    fields = [
+        _message(session, participant, NotificationKind.REMINDER, due_at=due, minutes=minutes,
+                 key=f"reminder:{participant.pk}:{minutes}:{int(session.start.timestamp())}")
+        for session, participant, minutes, due in wanted
+    ]
+    written = set(Notification.objects.filter(dedupe_key__in=[f["dedupe_key"] for f in fields])
+                  .values_list("dedupe_key", flat=True))
+    rows, keys = [], set(written)
+    for f in fields:
+        if f["dedupe_key"] in keys:
+            continue
+        keys.add(f["dedupe_key"])
+        rows.append(Notification(
+            dedupe_key=f["dedupe_key"], practice_id=f["practice_id"], session=f["session"], participant=f["participant"],
+            recipient_user=None, kind=f["kind"], channel=f["channel"], to_address=f["to_address"], subject=f["subject"],
+            body_text=f["text"], body_html=f["html"], ics=f["ics"], due_at=f["due_at"] or now, about_start=f["about_start"],
+        ))
+    created = Notification.objects.bulk_create(rows)
+    now = timezone.now()
+    for notification in created:
+        if notification.due_at <= now:
+            pk = notification.pk
+            transaction.on_commit(lambda pk=pk: outbox.queue_delivery(pk))
+    return created
 
 
 def invite(session, participants, *, recurrence=""):
@@ -113,6 +169,15 @@ def notice(session, participants, *, message):
 def session_saved(session):
     """A saved session gets no more reminders; a canceled one no message about it at all."""
     outbox.withdraw(session, kinds=[NotificationKind.REMINDER, NotificationKind.INVITE, NotificationKind.RESCHEDULE])
+
+
+def sessions_saved(sessions):
+    """``session_saved`` for a batch (a bulk save): one UPDATE withdrawing what is pending about them,
+    with the fields ``notifications.outbox.withdraw`` writes."""
+    return Notification.objects.filter(
+        session__in=sessions, state=State.PENDING,
+        kind__in=[NotificationKind.REMINDER, NotificationKind.INVITE, NotificationKind.RESCHEDULE],
+    ).update(state=State.CANCELED, last_error="Withdrawn: the session changed.", updated_at=timezone.now())
 
 
 def declined(session, participants, *, message=""):

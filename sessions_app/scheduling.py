@@ -13,7 +13,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from notifications import outbox
-from practice.errors import DomainError, constraint_name, from_database_error, lost_race
+from practice.errors import Conflict, DomainError, constraint_name, from_database_error, lost_race
 from practice.models import DeliveryMethod, Practice, Room, Service
 from practice.timezones import elapsed, ends_at
 from sessions_app import documents, messages, money, rooms
@@ -184,6 +184,100 @@ def _save_with_unique_code(session: Session, *, locked: bool = False) -> None:
                 raise
             raise mapped from error
     raise DomainError("No free access code could be drawn; try again.", code="access_code")
+
+
+def _overlapped(sessions: list[Session], *, practitioner_id, room) -> set[int]:
+    """The positions in ``sessions`` (new, unsaved) that a live session already overlaps: of the
+    practitioner, or of the room when it is in person. The exclusion constraints' own question, asked
+    for the whole batch in one query (through the constraints' GiST indexes, on the same expressions)."""
+    if not sessions:
+        return set()
+    table = Session._meta.db_table
+    params = [[s.start for s in sessions], [s.end for s in sessions],
+              SessionStatus.CANCELED, practitioner_id, practitioner_id]
+    room_clause = ""
+    if room is not None and room.is_in_person:
+        room_clause = f"""
+            OR EXISTS (SELECT 1 FROM {table} x WHERE x.room_is_in_person AND NOT x.status = %s
+                       AND int8range(x.room_id, x.room_id, '[]') && int8range(%s, %s, '[]')
+                       AND tstzrange(x.start, x."end", '[)') && tstzrange(d.s, d.e, '[)'))"""
+        params += [SessionStatus.CANCELED, room.pk, room.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT d.i - 1 FROM unnest(%s::timestamptz[], %s::timestamptz[]) WITH ORDINALITY AS d(s, e, i)
+            WHERE EXISTS (SELECT 1 FROM {table} x WHERE NOT x.status = %s
+                          AND int8range(x.practitioner_id, x.practitioner_id, '[]') && int8range(%s, %s, '[]')
+                          AND tstzrange(x.start, x."end", '[)') && tstzrange(d.s, d.e, '[)')){room_clause}""", params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _draw_access_codes(sessions: list[Session]) -> None:
+    """Give each new session an access code unique in the batch and among live sessions: the batch's
+    codes checked in one query, the few taken ones drawn again (``_save_with_unique_code``'s rule)."""
+    used = set()
+    for session in sessions:
+        while session.access_code in used:
+            session.access_code = new_access_code()
+        used.add(session.access_code)
+    pending = sessions
+    for _attempt in range(10):
+        taken = set(Session.objects.filter(status=SessionStatus.SCHEDULED, access_code__in=[s.access_code for s in pending])
+                    .values_list("access_code", flat=True))
+        pending = [s for s in pending if s.access_code in taken]
+        if not pending:
+            return
+        for session in pending:
+            used.discard(session.access_code)
+            while session.access_code in used or session.access_code in taken:
+                session.access_code = new_access_code()
+            used.add(session.access_code)
+    raise DomainError("No free access code could be drawn; try again.", code="access_code")
+
+
+def _insert_sessions(sessions: list[Session], *, practitioner_id, room) -> tuple[list[Session], list[Session]]:
+    """Insert new sessions of one practitioner and room, under the booking locks the caller took
+    (``_lock_booking``); returns (made, refused), each in the given order.
+
+    The outcome of ``_save_with_unique_code`` for each session in turn, in a few statements for the
+    batch: a session that a live one overlaps (or an earlier one of the batch) is refused; the others
+    get free access codes and one INSERT. The exclusion constraints stay the backstop: if the INSERT is
+    refused all the same (a writer that took no booking lock, or a code drawn meanwhile), nothing of it
+    stays and each session goes through ``_save_with_unique_code`` as before.
+    """
+    in_person = bool(room and room.is_in_person)
+    for session in sessions:
+        session.room_is_in_person = in_person  # what Session.save copies, read under the room's lock
+    overlapped = _overlapped(sessions, practitioner_id=practitioner_id, room=room)
+    accepted = []  # (start, end) of the batch's sessions kept so far
+    made, refused = [], []
+    for position, session in enumerate(sessions):
+        if position in overlapped or any(start < session.end and session.start < end for start, end in accepted):
+            refused.append(session)
+            continue
+        accepted.append((session.start, session.end))
+        made.append(session)
+    if not made:
+        return made, refused
+    _draw_access_codes(made)
+    try:
+        with transaction.atomic():
+            Session.objects.bulk_create(made)
+        return made, refused
+    except DatabaseError:
+        pass
+    kept = []
+    for session in made:
+        session.pk = None
+        session._state.adding = True
+        try:
+            _save_with_unique_code(session, locked=True)
+        except Conflict:
+            refused.append(session)
+            continue
+        kept.append(session)
+    order = {id(session): n for n, session in enumerate(sessions)}
+    refused.sort(key=lambda session: order[id(session)])
+    return kept, refused
 
 
 SERVICE_REQUIRED = "Choose at least one service: a session with a client is billed by its services."

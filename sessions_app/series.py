@@ -32,9 +32,9 @@ from sessions_app.models import (
 from sessions_app.scheduling import (
     KEEP_DOCUMENTS,
     SlotOnClosure,
+    _insert_sessions,
     _lock_booking,
     _remember_contacts,
-    _save_with_unique_code,
     _send_documents,
     check_services,
     check_slot,
@@ -159,43 +159,42 @@ def _template_contacts(series):
 def materialise(series: SessionSeries, days: list[date], *, actor=None) -> tuple[list[Session], list[date]]:
     """Create a session for each day not yet made and not skipped; return (made, refused days).
 
-    A day taken meanwhile by another booking is refused, not half-written.
+    A day taken meanwhile by another booking is refused, not half-written. The batch is written in
+    sets, under the booking locks: one overlap check for every day (``scheduling._insert_sessions``),
+    one INSERT of the sessions, one of their services, one of their participants, and one read and one
+    INSERT of their reminders; the query count does not grow with the number of sessions.
     """
     done = set(Session.objects.filter(series=series).values_list("series_day", flat=True))
     services = {s.pk: s for s in Service.objects.filter(pk__in=[row[0] for row in series.services])}
     contacts = _template_contacts(series)
     room = _lock_booking(series.practitioner_id, series.room_id)  # held until commit; the room's kind too
-    made, refused = [], []
+    skipped = set(series.skipped_days)
+    drafts = []
     for day in days:
-        if day in done or day in series.skipped_days:
+        if day in done or day in skipped:
             continue
         start = occurrence_start(series, day)
-        session = Session(
+        drafts.append(Session(
             practice=series.practice, practitioner=series.practitioner, room=room, series=series, series_day=day,
             start=start, end=ends_at(start, series.duration_minutes), time_zone=series.time_zone,
             delivery_method=series.delivery_method, public_note=series.public_note,
             private_note=series.private_note, created_by=actor,
+        ))
+    made, refused_sessions = _insert_sessions(drafts, practitioner_id=series.practitioner_id, room=room)
+    refused = [session.series_day for session in refused_sessions]
+    SessionService.objects.bulk_create(
+        SessionService(session=session, service=services[sid], price=Decimal(price), position=i)
+        for session in made for i, (sid, price) in enumerate(series.services) if sid in services
+    )
+    people = Participant.objects.bulk_create(
+        Participant(
+            session=session, name=p["name"], invite_method=p["invite_method"], email=p.get("email", ""),
+            phone=p.get("phone", ""), time_zone=p["time_zone"], is_client=p.get("is_client", True),
+            contact=contacts.get(p.get("contact")), client_id=getattr(contacts.get(p.get("contact")), "client_id", None),
         )
-        try:
-            _save_with_unique_code(session, locked=True)
-        except Conflict:
-            refused.append(day)
-            continue
-        SessionService.objects.bulk_create(
-            SessionService(session=session, service=services[sid], price=Decimal(price), position=i)
-            for i, (sid, price) in enumerate(series.services) if sid in services
-        )
-        people = Participant.objects.bulk_create(
-            Participant(
-                session=session, name=p["name"], invite_method=p["invite_method"], email=p.get("email", ""),
-                phone=p.get("phone", ""), time_zone=p["time_zone"], is_client=p.get("is_client", True),
-                contact=contacts.get(p.get("contact")), client=getattr(contacts.get(p.get("contact")), "client", None),
-            )
-            for p in series.participants
-        )
-        for participant in people:
-            messages.schedule_reminders(session, participant)
-        made.append(session)
+        for session in made for p in series.participants
+    )
+    messages.schedule_reminders_for([(participant.session, participant) for participant in people])
     if refused:
         series.skipped_days = sorted(set(series.skipped_days) | set(refused))
     if days:
