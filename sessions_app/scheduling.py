@@ -248,14 +248,19 @@ def _insert_sessions(sessions: list[Session], *, practitioner_id, room) -> tuple
     for session in sessions:
         session.room_is_in_person = in_person  # what Session.save copies, read under the room's lock
     overlapped = _overlapped(sessions, practitioner_id=practitioner_id, room=room)
-    accepted = []  # (start, end) of the batch's sessions kept so far
-    made, refused = [], []
-    for position, session in enumerate(sessions):
-        if position in overlapped or any(start < session.end and session.start < end for start, end in accepted):
-            refused.append(session)
+    # Then against the batch's own sessions kept so far, taken by start (a series' days are already in
+    # that order): one overlaps a kept one exactly when it starts before the latest end kept.
+    latest_end = None
+    for position in sorted(range(len(sessions)), key=lambda position: sessions[position].start):
+        session = sessions[position]
+        if position in overlapped:
             continue
-        accepted.append((session.start, session.end))
-        made.append(session)
+        if latest_end is not None and session.start < latest_end:
+            overlapped.add(position)
+            continue
+        latest_end = session.end if latest_end is None else max(latest_end, session.end)
+    made = [session for position, session in enumerate(sessions) if position not in overlapped]
+    refused = [session for position, session in enumerate(sessions) if position in overlapped]
     if not made:
         return made, refused
     _draw_access_codes(made)

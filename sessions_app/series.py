@@ -7,9 +7,11 @@ not exist on a given day (spring-forward gap) moves forward by the gap
 (02:30 -> 03:30); a time that happens twice (fall-back fold) takes the first.
 """
 import zoneinfo
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import accumulate
 
 import recurrence
 from django.db import transaction
@@ -131,15 +133,18 @@ def preview(series: SessionSeries, days: list[date]) -> list[Occurrence]:
     who = Q(practitioner=series.practitioner)
     if series.room_id and series.room.is_in_person:
         who |= Q(room=series.room)
-    busy = list(busy.filter(who).values("start", "end", "practitioner_id", "room_id"))
+    busy = sorted(busy.filter(who).values("start", "end", "practitioner_id", "room_id"), key=lambda other: other["start"])
     closures = list(closure_rules.closures_between(series.practice, items[0].day, items[-1].day))
     now = timezone.now()
+    starts = [other["start"] for other in busy]
+    latest_ends = list(accumulate((other["end"] for other in busy), max))  # the latest end among busy[:i + 1]
     for item in items:
-        for other in busy:
-            if other["start"] < item.end and other["end"] > item.start:
-                same_host = other["practitioner_id"] == series.practitioner_id
-                item.conflict = CONSTRAINT_MESSAGES["no_double_booking_practitioner" if same_host else "no_double_booking_room"][1]
-                break
+        # The first busy session (by start) overlapping the item: of those starting before the item ends,
+        # the first whose end is after the item's start (where the running latest end first passes it).
+        first = bisect_right(latest_ends, item.start)
+        if first < bisect_left(starts, item.end):
+            same_host = busy[first]["practitioner_id"] == series.practitioner_id
+            item.conflict = CONSTRAINT_MESSAGES["no_double_booking_practitioner" if same_host else "no_double_booking_room"][1]
         try:
             check_slot(practice=series.practice, start=item.start, end=item.end, now=now, closures=closures)
         except SlotOnClosure as refused:

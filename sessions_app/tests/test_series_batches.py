@@ -202,3 +202,29 @@ def test_wall_clock_time_holds_in_a_batch_across_the_march_change(world):
                                       today=first)
     assert [s.start.astimezone(NY).strftime("%H:%M") for s in made] == ["09:00"] * 3
     assert SessionSeries.objects.get().skipped_days == []
+
+
+def test_preview_names_the_first_session_in_the_way(world):
+    """The preview's search for the session in an occurrence's way (sorted, by bisection) finds the
+    same one the old scan over every busy session found: the first by start."""
+    from practice.errors import CONSTRAINT_MESSAGES
+
+    other = UserFactory()
+    host_says = CONSTRAINT_MESSAGES["no_double_booking_practitioner"][1]
+    room_says = CONSTRAINT_MESSAGES["no_double_booking_room"][1]
+    week = [MONDAY + timedelta(weeks=w) for w in range(6)]
+    # Week 1: the room (another practitioner) from 9:00 to 10:30, then the host at 10:40: the room is first.
+    SessionFactory(cast=world.home, practitioner=other, room=world.home.room,
+                   start=datetime.combine(week[1], time(9), tzinfo=NY), minutes=90)
+    SessionFactory(cast=world.home, start=datetime.combine(week[1], time(10, 40), tzinfo=NY), minutes=30)
+    # Week 3: a long session of the host from 6:00 to 18:00; week 4: one ending as the occurrence starts.
+    SessionFactory(cast=world.home, start=datetime.combine(week[3], time(6), tzinfo=NY), minutes=720)
+    SessionFactory(cast=world.home, start=datetime.combine(week[4], time(9), tzinfo=NY), minutes=60)
+    # Week 5: the host at 10:30, and the room at 10:45: the host is first.
+    SessionFactory(cast=world.home, start=datetime.combine(week[5], time(10, 30), tzinfo=NY), minutes=10)
+    SessionFactory(cast=world.home, practitioner=other, room=world.home.room,
+                   start=datetime.combine(week[5], time(10, 45), tzinfo=NY), minutes=10)
+    draft = S.new_series(practice=world.home.practice, actor=None, data=data_at(world, MONDAY, 10),
+                         repeat={"preset": "weekly", "count": 6})
+    items = S.preview(draft, S.occurrence_days(draft))
+    assert [item.conflict for item in items] == ["", room_says, "", host_says, "", host_says]
