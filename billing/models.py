@@ -46,6 +46,9 @@ class LedgerEntry(models.Model):
             models.Index(fields=["practice", "client", "service_date"]),
             models.Index(fields=["practice", "contact", "service_date"]),
             models.Index(fields=["practice", "practitioner", "kind", "service_date"]),
+            # The client list's accounts of lines linked to neither a client nor a contact (billing.statements).
+            models.Index(fields=["practice", "client_name"], condition=Q(client__isnull=True, contact__isnull=True),
+                         name="ledger_unlinked_names"),
         ]
         constraints = [
             models.CheckConstraint(

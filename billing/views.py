@@ -40,10 +40,11 @@ def client_list(request):
     """Every account the member may see, with charges, payments and balance; searchable by name."""
     form = SearchForm(request.GET)
     search = form.cleaned_data["q"] if form.is_valid() else ""
-    rows = statements.account_summaries(access.account_lines_visible_to(request.membership), search=search)
-    if not form.is_valid():
-        rows = rows.none()
-    page = Paginator(rows, statements.PAGE_SIZE).get_page(request.GET.get("page"))
+    lines = access.account_lines_visible_to(request.membership)
+    if form.is_valid():  # the page's accounts and their totals only: two queries, whatever the ledger's size
+        page = statements.account_page(request.practice, lines, search=search, number=request.GET.get("page"))
+    else:
+        page = Paginator([], statements.PAGE_SIZE).get_page(1)
     page.object_list = statements.summary_rows(page.object_list, request.practice.currency)
     return render(request, "billing/client_list.html", {"form": form, "page": page, "search": search},
                   status=_status(form))
