@@ -7,6 +7,7 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -92,3 +93,40 @@ def open_sessions(request, now=None):
     now = now or timezone.now()
     sessions = access.sessions_visible_to(request.membership).filter(end__lt=now, status=SessionStatus.SCHEDULED)
     return with_row_data(sessions).order_by("start", "pk")
+
+
+class _FromEitherEnd:
+    """A sliceable list for Paginator over ``sessions`` (ordered by start, pk): a slice in the second half
+    is read backwards from the end (``ORDER BY start DESC, id DESC``), so no page skips more than half the
+    rows and the last page skips none; the count is asked once."""
+
+    def __init__(self, sessions):
+        self.sessions = sessions
+        self._count = None
+
+    def count(self):
+        if self._count is None:
+            self._count = self.sessions.count()
+        return self._count
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, part):
+        start, stop = part.start or 0, part.stop
+        total = self.count()
+        if start <= total - stop:  # nearer the start
+            return list(self.sessions[start:stop])
+        rows = list(self.sessions.reverse()[total - stop:total - start])
+        rows.reverse()
+        return rows
+
+
+def page_of(sessions, number, size=None):
+    """A Django Page of ``sessions`` (ordered by start, pk), read from whichever end is nearer: the last
+    page costs what the first does. Out-of-range and unreadable numbers behave as Paginator.get_page."""
+    paginator = Paginator(_FromEitherEnd(sessions), size or PAGE_SIZE)
+    try:
+        return paginator.page(number)
+    except InvalidPage:
+        return paginator.get_page(number)

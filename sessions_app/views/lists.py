@@ -25,7 +25,7 @@ def session_list(request):
     """Every session the member may see, filtered by a GET form; from today on by default."""
     form = listing.filter_form(request)
     sessions = listing.filtered_sessions(request, form) if form.is_valid() else access.sessions_visible_to(request.membership).none()
-    page = Paginator(sessions, listing.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = listing.page_of(sessions, request.GET.get("page"))  # the last page read from the end: no long OFFSET
     page.object_list = mark_closures(page.object_list, request.practice)
     return render(request, "sessions_app/session_list.html", {"form": form, "page": page, **_bulk_context(request)})
 
