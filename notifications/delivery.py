@@ -176,7 +176,10 @@ class _ClaimStatement:
     """One statement that claims one of a batch's ids and reads it back with its session,
     participant and practice, as ``select_related`` would, but in the claim's round trip.
 
-    ``FOR UPDATE SKIP LOCKED`` picks a due PENDING row no other drain holds, the UPDATE makes it
+    ``FOR UPDATE SKIP LOCKED`` picks a due PENDING row no other drain holds, first in the batch's
+    order (the batch was read in (due_at, id) order; ordering by the position in it makes PostgreSQL
+    fetch the batch's rows by primary key instead of walking the pending index from its head, past
+    the entries of every row claimed since the last vacuum), the UPDATE makes it
     SENDING (committed on its own: autocommit), and the outer SELECT joins the session as it is at
     that moment, so the stale check judges the session it would have read in a claim transaction.
     The SQL is built once per process from the models' fields; values go through the fields' own
@@ -201,7 +204,7 @@ class _ClaimStatement:
         self.sql = f"""WITH next AS (
     SELECT id FROM {table}
     WHERE id = ANY(%(ids)s) AND state = %(pending)s AND due_at <= %(now)s
-    ORDER BY due_at, id LIMIT 1
+    ORDER BY array_position(%(ids)s, id) LIMIT 1
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
     UPDATE {table} AS n
