@@ -19,12 +19,9 @@ def write(**fields) -> LedgerEntry:
 
 def reverse(entry: LedgerEntry, *, actor, label_prefix="Reversal of") -> LedgerEntry:
     """A new line cancelling ``entry`` (which stays as it was)."""
-    return LedgerEntry.objects.create(
-        practice_id=entry.practice_id, kind=entry.kind, amount=-entry.amount, currency=entry.currency,
-        label=f"{label_prefix} {entry.label}"[:120], client_id=entry.client_id, contact_id=entry.contact_id,
-        client_name=entry.client_name, practitioner_id=entry.practitioner_id, session_id=entry.session_id,
-        participant_id=entry.participant_id, service_date=entry.service_date, reverses=entry, created_by=actor,
-    )
+    line = reversal(entry, actor=actor, label_prefix=label_prefix)
+    line.save(force_insert=True)
+    return line
 
 
 def client_fields(participant) -> dict:
@@ -34,17 +31,39 @@ def client_fields(participant) -> dict:
             "client_name": participant.name}
 
 
-def post_outcome(*, session, participant, actor, client_amount, practitioner_amount, label, service_date):
-    """The charge and the wage of one saved client participant, labelled with the CPT codes and the outcome."""
+def outcome_lines(*, session, participant, actor, client_amount, practitioner_amount, label, service_date) -> list[LedgerEntry]:
+    """The charge and the wage of one saved client participant (unsaved), labelled with the CPT codes and the outcome."""
     common = dict(
         practice_id=session.practice_id, currency=session.practice.currency, session=session, participant=participant,
         practitioner_id=session.practitioner_id, service_date=service_date, created_by=actor, **client_fields(participant),
     )
     services = ", ".join(line.service.cpt_code for line in session.session_services.all()) or "Session"
-    return LedgerEntry.objects.bulk_create([
+    return [
         LedgerEntry(kind=EntryKind.CHARGE, amount=client_amount, label=f"{services} · {label}", **common),
         LedgerEntry(kind=EntryKind.WAGE, amount=practitioner_amount, label=f"{services} · {label} · {participant.name}", **common),
-    ])
+    ]
+
+
+def post_outcome(*, session, participant, actor, client_amount, practitioner_amount, label, service_date):
+    """The charge and the wage of one saved client participant, labelled with the CPT codes and the outcome."""
+    return LedgerEntry.objects.bulk_create(outcome_lines(
+        session=session, participant=participant, actor=actor, client_amount=client_amount,
+        practitioner_amount=practitioner_amount, label=label, service_date=service_date))
+
+
+def post_lines(lines: list[LedgerEntry]) -> list[LedgerEntry]:
+    """Append many lines (``outcome_lines`` of a batch) in one INSERT."""
+    return LedgerEntry.objects.bulk_create(lines) if lines else []
+
+
+def reversal(entry: LedgerEntry, *, actor, label_prefix="Reversal of") -> LedgerEntry:
+    """The (unsaved) line cancelling ``entry``: what ``reverse`` writes."""
+    return LedgerEntry(
+        practice_id=entry.practice_id, kind=entry.kind, amount=-entry.amount, currency=entry.currency,
+        label=f"{label_prefix} {entry.label}"[:120], client_id=entry.client_id, contact_id=entry.contact_id,
+        client_name=entry.client_name, practitioner_id=entry.practitioner_id, session_id=entry.session_id,
+        participant_id=entry.participant_id, service_date=entry.service_date, reverses=entry, created_by=actor,
+    )
 
 
 def reverse_outcome(*, participant, actor) -> int:
@@ -52,6 +71,17 @@ def reverse_outcome(*, participant, actor) -> int:
     lines = list(open_entries(participant=participant, kind__in=[EntryKind.CHARGE, EntryKind.WAGE]))
     for line in lines:
         reverse(line, actor=actor)
+    return len(lines)
+
+
+def reverse_outcomes(*, participants, actor) -> int:
+    """``reverse_outcome`` for many participants: their open charge and wage lines read in one query,
+    their reversals written in one INSERT (each line still reversed once: ``reverses`` is unique)."""
+    if not participants:
+        return 0
+    lines = list(open_entries(participant__in=participants, kind__in=[EntryKind.CHARGE, EntryKind.WAGE])
+                 .order_by("participant_id", "created_at", "id"))
+    LedgerEntry.objects.bulk_create([reversal(line, actor=actor) for line in lines])
     return len(lines)
 
 

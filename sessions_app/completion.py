@@ -10,7 +10,8 @@ import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from practice.errors import DomainError, NotAllowed, database_refusals
@@ -112,9 +113,9 @@ def _check(practice, membership, outcome: Outcome):
         raise DomainError("That completion option is not available.")
 
 
-def _save_participant(session, participant, outcome, base, *, actor, now, service_date):
-    if participant.completed_at is not None:  # saved before: reverse its charge and wage (payments stay)
-        money.reverse_outcome(participant=participant, actor=actor)
+def _snapshot(session, participant, outcome, base, *, actor, now) -> str:
+    """Set the participant's snapshot of the outcome (invariant 3: the type's label and amounts as
+    they are now); returns the label."""
     client_amount, practitioner_amount = amounts(session, outcome, base)
     kind = outcome.completion_type
     label = kind.label if kind else OVERRIDE_LABEL
@@ -126,21 +127,36 @@ def _save_participant(session, participant, outcome, base, *, actor, now, servic
     participant.practitioner_amount = practitioner_amount
     participant.completed_at = now
     participant.completed_by = actor
+    return label
+
+
+def _save_participant(session, participant, outcome, base, *, actor, now, service_date):
+    if participant.completed_at is not None:  # saved before: reverse its charge and wage (payments stay)
+        money.reverse_outcome(participant=participant, actor=actor)
+    label = _snapshot(session, participant, outcome, base, actor=actor, now=now)
     participant.save()
-    money.post_outcome(session=session, participant=participant, actor=actor, client_amount=client_amount,
-                       practitioner_amount=practitioner_amount, label=label, service_date=service_date)
+    money.post_outcome(session=session, participant=participant, actor=actor, client_amount=participant.client_amount,
+                       practitioner_amount=participant.practitioner_amount, label=label, service_date=service_date)
+
+
+def _session_outcome(clients) -> tuple[str | None, str]:
+    """The status (None: unchanged) and label a session takes from its saved clients."""
+    statuses = {p.completion_status for p in clients}
+    labels = {p.completion_label for p in clients}
+    status = None
+    if statuses and statuses <= {SessionStatus.CANCELED}:
+        status = SessionStatus.CANCELED
+    elif statuses and statuses <= {SessionStatus.MISSED}:
+        status = SessionStatus.MISSED
+    elif statuses:
+        status = SessionStatus.COMPLETED
+    return status, labels.pop() if len(labels) == 1 else "Mixed"
 
 
 def _session_state(session, clients):
-    statuses = {p.completion_status for p in clients}
-    labels = {p.completion_label for p in clients}
-    if statuses and statuses <= {SessionStatus.CANCELED}:
-        session.status = SessionStatus.CANCELED
-    elif statuses and statuses <= {SessionStatus.MISSED}:
-        session.status = SessionStatus.MISSED
-    elif statuses:
-        session.status = SessionStatus.COMPLETED
-    session.completion_label = labels.pop() if len(labels) == 1 else "Mixed"
+    status, session.completion_label = _session_outcome(clients)
+    if status is not None:
+        session.status = status
     with database_refusals():  # a canceled session saved as held may now overlap another
         session.save(update_fields=["status", "completion_label", "updated_at"])
     messages.session_saved(session)
@@ -178,20 +194,87 @@ def save_session(*, practice, actor, membership, session: Session, outcomes: dic
     return session
 
 
+# The participant columns a save writes (its snapshot), in the order of ``_update_participants``' VALUES.
+SNAPSHOT_FIELDS = ["completion_type", "completion_status", "completion_label", "modifier_type", "client_amount",
+                   "practitioner_amount", "completed_at", "completed_by"]
+
+
+def _update_participants(participants) -> None:
+    """Write the snapshot of many participants in one UPDATE ... FROM (VALUES ...)."""
+    if not participants:
+        return
+    fields = [Participant._meta.get_field(name) for name in SNAPSHOT_FIELDS]
+    casts = ", ".join(f"%s::{field.db_type(connection)}" for field in fields)
+    params = []
+    for participant in participants:
+        params.append(participant.pk)
+        params += [field.get_db_prep_save(getattr(participant, field.attname), connection) for field in fields]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    assign = ", ".join(f"{connection.ops.quote_name(field.column)} = v.{connection.ops.quote_name(field.column)}"
+                       for field in fields)
+    rows = ", ".join([f"(%s::bigint, {casts})"] * len(participants))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Participant._meta.db_table} AS p SET {assign} "
+                       f"FROM (VALUES {rows}) AS v(id, {columns}) WHERE p.id = v.id", params)
+
+
 def save_sessions(*, practice, actor, membership, sessions, outcome: Outcome) -> int:
-    """Bulk save: every client of every session gets the same outcome, in one transaction."""
-    saved = 0
-    wage_cache = {}
+    """Bulk save: every client of every session gets the same outcome, in one transaction.
+
+    The result of ``save_session`` for each session in turn, written in sets: the sessions with a
+    client locked in one statement (FOR UPDATE, in id order), their services, clients and wage rules
+    read once, the amounts computed here, then one INSERT of the ledger lines (and one read and one
+    INSERT of the reversals of sessions saved before), one UPDATE of the clients' snapshots, one of the
+    sessions and one withdrawing their reminders. The query count does not grow with the batch.
+    """
     with transaction.atomic():
         _check(practice, membership, outcome)
         with_clients = set(Participant.objects.filter(session__in=sessions, is_client=True).values_list("session_id", flat=True))
-        for session in sessions:
-            if session.pk not in with_clients:
-                continue
-            save_session(practice=practice, actor=actor, membership=membership, session=session,
-                         same_for_all=outcome, wage_cache=wage_cache)
-            saved += 1
-    return saved
+        wanted = list(dict.fromkeys(s.pk for s in sessions if s.pk in with_clients))
+        if not wanted:
+            return 0
+        locked = {s.pk: s for s in Session.objects.select_for_update(of=("self",)).select_related("practice", "room")
+                  .filter(pk__in=wanted, practice=practice).order_by("pk")}
+        if len(locked) != len(wanted):
+            raise Session.DoesNotExist("Session matching query does not exist.")
+        batch = [locked[pk] for pk in wanted]
+        prefetch_related_objects(batch, "session_services__service")
+        clients = {}
+        for participant in Participant.objects.filter(session__in=batch, is_client=True).order_by("pk"):
+            clients.setdefault(participant.session_id, []).append(participant)
+        wage_rules = {}
+        for wage in PractitionerWage.objects.filter(practitioner_id__in={s.practitioner_id for s in batch}):
+            wage_rules.setdefault(wage.practitioner_id, {})[wage.service_id] = wage
+        now = timezone.now()
+        zone = zoneinfo.ZoneInfo(practice.time_zone)
+        resaved, saved_people, lines, states = [], [], [], {}
+        for session in batch:
+            people = clients.get(session.pk, [])
+            if not people:
+                raise DomainError("This session has no client to save an outcome for.")
+            base = base_amounts(session, wage_rules.get(session.practitioner_id, {}))
+            service_date = session.start.astimezone(zone).date()
+            for participant in people:
+                if participant.completed_at is not None:  # saved before: reverse its charge and wage (payments stay)
+                    resaved.append(participant)
+                label = _snapshot(session, participant, outcome, base, actor=actor, now=now)
+                lines += money.outcome_lines(session=session, participant=participant, actor=actor,
+                                             client_amount=participant.client_amount,
+                                             practitioner_amount=participant.practitioner_amount, label=label,
+                                             service_date=service_date)
+                saved_people.append(participant)
+            states.setdefault(_session_outcome(people), []).append(session.pk)
+        money.reverse_outcomes(participants=resaved, actor=actor)
+        money.post_lines(lines)
+        _update_participants(saved_people)
+        with database_refusals():  # a canceled session saved as held may now overlap another
+            for (status, label), pks in states.items():
+                changes = {"completion_label": label, "updated_at": now}
+                if status is not None:
+                    changes["status"] = status
+                Session.objects.filter(pk__in=pks).update(**changes)
+        messages.sessions_saved(batch)
+    return len(batch)
 
 
 def outcome_from_choice(practice, choice: str, client_amount=None, practitioner_amount=None) -> Outcome:

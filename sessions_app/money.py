@@ -36,6 +36,23 @@ def reverse_outcome(*, participant, actor) -> int:
     return ledger.reverse_outcome(participant=participant, actor=actor)
 
 
+def outcome_lines(*, session, participant, actor, client_amount: Decimal, practitioner_amount: Decimal, label: str,
+                  service_date) -> list:
+    """The (unsaved) charge and wage ``post_outcome`` writes, for a batch written with ``post_lines``."""
+    return ledger.outcome_lines(session=session, participant=participant, actor=actor, client_amount=client_amount,
+                                practitioner_amount=practitioner_amount, label=label, service_date=service_date)
+
+
+def post_lines(lines: list) -> list:
+    """Write a batch of ``outcome_lines`` in one INSERT."""
+    return ledger.post_lines(lines)
+
+
+def reverse_outcomes(*, participants, actor) -> int:
+    """``reverse_outcome`` for many participants at once (one read, one INSERT)."""
+    return ledger.reverse_outcomes(participants=participants, actor=actor)
+
+
 def set_payment_terms(participant, *, service, amount: Decimal | None) -> None:
     """Require ``amount`` for ``service`` from the participant, or nothing when amount is None."""
     payments.set_terms(participant, service=service, amount=amount)
