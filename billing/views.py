@@ -14,7 +14,7 @@ from django.utils.http import content_disposition_header
 
 from billing import access, invoices, pdf, statements
 from billing.forms import PeriodForm, SearchForm
-from billing.wages import wage_report, wages_total
+from billing.wages import paginate_lines, wage_report, wages_total
 from practice import access as practice_access
 from practice import audit, periods
 from practice.models import Role
@@ -118,5 +118,7 @@ def wages(request):
         start, end = form.period
         chosen = form.cleaned_data.get("practitioner") if request.membership.is_office else request.user
         report = wage_report(request.practice, start, end, practitioner=chosen)
-    context = {"form": form, "report": report, "total": wages_total(report, request.practice.currency)}
+    # Totals of the whole period; the lines a page at a time (a busy month is thousands of lines).
+    page = paginate_lines(report, request.GET.get("page"))
+    context = {"form": form, "report": report, "total": wages_total(report, request.practice.currency), "page": page}
     return render(request, "billing/wages.html", context, status=_status(form))

@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.core.paginator import Paginator
+
 from billing import ledger
 from billing.lines import SEPARATOR, current_by_participant
 from billing.money import Money
@@ -62,6 +64,24 @@ def wage_report(practice, start: date, end: date, practitioner=None) -> list[Pra
         report.append(PractitionerWages(practitioner_id, name, Money(total, currency), out, sessions))
     report.sort(key=lambda item: item.name.lower())
     return report
+
+
+LINES_PER_PAGE = 200
+
+
+def paginate_lines(report, number, size=None):
+    """Show one page of the report's lines (practitioner by practitioner, by date): each item keeps its
+    whole-period total and session count (sums of every wage line of the period, invariant 4) and its
+    ``lines`` become the ones on this page (maybe none). Returns the Django Page of (item, line) pairs."""
+    pairs = [(item, line) for item in report for line in item.lines]
+    page = Paginator(pairs, size or LINES_PER_PAGE).get_page(number)
+    shown = {}
+    for item, line in page.object_list:
+        shown.setdefault(item.practitioner_id, []).append(line)
+    for item in report:
+        item.line_count = len(item.lines)
+        item.lines = shown.get(item.practitioner_id, [])
+    return page
 
 
 def wages_total(report, currency) -> Money:
