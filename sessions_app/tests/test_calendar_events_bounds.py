@@ -106,7 +106,7 @@ def test_an_office_view_without_a_practitioner_is_capped_with_a_notice(login, wo
         response = answer(login(home.member(role)))
         assert session_ids(response) == [mine[0].pk, mine[1].pk, theirs.pk]  # the first three by start
         assert response["X-Calendar-Notice"] == (
-            "Showing the first 3 sessions only, up to Tue Jan 8. Pick a practitioner, or the Week or Day view, to see them all.")
+            "Showing the first 3 sessions only, up to Tue Jan 8, 2:00 PM. Pick a practitioner, or the Week or Day view, to see them all.")
         assert [e["id"] for e in response.json() if e.get("display") == "background"]  # closures are never cut
     staff = login(home.staff)
     chosen = answer(staff, practitioner=home.practitioner.pk)

@@ -94,8 +94,9 @@ STATUS_COLORS = {status: event_color(status) for status in SessionStatus.values}
 
 def _capped_notice(last_start, cap):
     """What the office view says when a range holds more sessions than one answer carries (ASCII: it travels in a header)."""
-    day = timezone.localtime(last_start)
-    return (f"Showing the first {cap} sessions only, up to {day:%a %b} {day.day}. "
+    last = timezone.localtime(last_start)
+    hour = last.hour % 12 or 12
+    return (f"Showing the first {cap} sessions only, up to {last:%a %b} {last.day}, {hour}:{last:%M %p}. "
             "Pick a practitioner, or the Week or Day view, to see them all.")
 
 
