@@ -129,6 +129,8 @@ def series_baseline(world, series, count=SERIES_COUNT):
     (the series, its sessions, their services and participants), one transaction per series."""
     practice, service, room = world["practice"], world["service"], world["room"]
     made = 0
+    # Access codes unique in the run (26,000 random 9-digit codes collide about one run in three).
+    codes = iter(seeding.unique_codes(series * count))
     for host, day, hour in series_plan(world, series):
         with transaction.atomic():
             rule = recurrence.Recurrence(rrules=[recurrence.Rule(recurrence.WEEKLY, byday=[series_rules.WEEKDAYS[day.weekday()]])])
@@ -143,7 +145,8 @@ def series_baseline(world, series, count=SERIES_COUNT):
             starts = [wall_time_to_aware(d, wall(hour), seeding.TZ) for d in days]
             sessions = Session.objects.bulk_create(
                 Session(practice=practice, practitioner=host, room=room, series=row, series_day=d, start=start,
-                        end=ends_at(start, 45), time_zone=seeding.TZ, delivery_method="video", created_by=host)
+                        end=ends_at(start, 45), time_zone=seeding.TZ, delivery_method="video", created_by=host,
+                        access_code=next(codes))
                 for d, start in zip(days, starts, strict=True)
             )
             SessionService.objects.bulk_create(SessionService(session=s, service=service, price=service.price, position=0)
