@@ -1,10 +1,12 @@
 import zoneinfo
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from practice import phones
 from practice.timezones import time_zone_choices
 from sessions_app import presentation
+from sessions_app import session_rows as rows
 
 register = template.Library()
 
@@ -40,3 +42,26 @@ def status_badge(status):
 def status_legend():
     """(label, colour) of every session status, for the calendar's legend."""
     return presentation.legend()
+
+
+@register.simple_tag(takes_context=True)
+def session_rows(context, sessions, open_list=False):
+    """The session table's rows (sessions_app/session_rows.py): ``{% session_rows page.object_list %}``."""
+    membership = context.get("current_membership")
+    return rows.session_rows(sessions, open_list=open_list, is_office=bool(membership and membership.is_office),
+                             now=context.get("now"))
+
+
+@register.simple_tag
+def state_badge(session, show_label=False):
+    return mark_safe(rows.state_badge(session, show_label))
+
+
+@register.simple_tag
+def closure_badge(session):
+    return mark_safe(rows.closure_badge(session))
+
+
+@register.simple_tag
+def kind_badge(session):
+    return mark_safe(rows.kind_badge(session))
