@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from practice.periods import DateRangeMixin
 from practice.selectors import practitioners
+from practice.widgets import FastSelect
 from sessions_app import access
 from sessions_app.models import Participant, SessionStatus
 
@@ -45,7 +46,7 @@ class SessionFilterForm(DateRangeMixin, forms.Form):
             self.fields["practitioner"] = forms.ModelChoiceField(
                 label="Practitioner", required=False, empty_label="All practitioners",
                 queryset=practitioners(request.practice),
-                error_messages={"invalid_choice": "Choose a practitioner from the list."},
+                error_messages={"invalid_choice": "Choose a practitioner from the list."}, widget=FastSelect,
             )
         self.fields["client"] = forms.CharField(
             label="Client", required=False, max_length=120, strip=True,
@@ -53,7 +54,7 @@ class SessionFilterForm(DateRangeMixin, forms.Form):
         )
         self.fields["state"] = forms.ChoiceField(
             label="State", required=False, choices=[("", "Any state"), *SessionStatus.choices],
-            error_messages={"invalid_choice": "Choose a state from the list."},
+            error_messages={"invalid_choice": "Choose a state from the list."}, widget=FastSelect,
         )
         for name in ("from", "to"):
             self.fields[name].error_messages["invalid"] = "Enter a date like 2030-03-12."
