@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from django.db import connection  # noqa: E402
 
 from bench import seed_large_practice as seeding  # noqa: E402  (sets up Django)
+from bench.ratio import QueryCounter  # noqa: E402
 from practice.models import Membership, Practice, Role, User, WeeklyHours  # noqa: E402
 from sessions_app.availability import slots  # noqa: E402
 from sessions_app.models import Session, SessionStatus  # noqa: E402
@@ -44,17 +45,6 @@ PACKED = 5000
 # django-appointment, 90 days of slots on comparable data (issue 13): queries and seconds on this machine class.
 PEER_QUERIES, PEER_SECONDS = 1390, 0.7
 TARGET_QUERIES, TARGET_SPEEDUP = 6, 3.0
-
-
-class QueryCounter:
-    """Counts every query (CaptureQueriesContext keeps only the last 9,000)."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def add_practitioner(practice):

@@ -16,6 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sessions_app.tests import network
+
 ADMIN_KEY = "test-janus-admin-key"
 PLUGINS = "/usr/lib/x86_64-linux-gnu/janus"
 UNUSED_PLUGINS = ("audiobridge", "duktape", "echotest", "lua", "nosip", "recordplay", "sip", "streaming",
@@ -25,13 +27,8 @@ UNUSED_TRANSPORTS = ("mqtt", "nanomsg", "pfunix", "rabbitmq", "websockets")
 
 def interface() -> str | None:
     """The name of the first network interface with an IPv4 address other than loopback."""
-    try:
-        out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"], capture_output=True, text=True,
-                             timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    names = [line.split()[1] for line in out.splitlines() if len(line.split()) > 1]
-    return names[0] if names else None
+    found = network.first_interface()
+    return found[0] if found else None
 
 
 def unavailable() -> str | None:

@@ -142,6 +142,38 @@ def log_in(page, user):
     page.wait_for_load_state()
 
 
+def video_session_soon(home):
+    """A video session of the home practitioner in 5 minutes (its meeting is open), with Riley Park."""
+    start = timezone.now() + timedelta(minutes=5)
+    return SessionFactory(cast=home, start=start, end=start + timedelta(minutes=50), delivery_method=DeliveryMethod.VIDEO,
+                          clients=[{"name": "Riley Park", "invite_method": "none", "time_zone": "America/Chicago"}])
+
+
+def host_in_room(browser, base_url, home, session, init_script=None):
+    """The practitioner logged in and in the session's meeting room."""
+    host = new_page(browser, base_url)
+    if init_script:
+        host.add_init_script(init_script)
+    log_in(host, home.practitioner)
+    host.goto(reverse("meetings:host_room", args=[session.pk]))
+    host.get_by_text("The meeting is open").wait_for()
+    return host
+
+
+def guest_waiting(browser, base_url, session, name="Riley Park"):
+    """A participant who typed the access code, saw their camera, gave their name and waits."""
+    guest = new_page(browser, base_url)
+    guest.goto(reverse("sessions_app:join"))
+    guest.get_by_label("Access Code").fill(session.access_code)
+    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()  # not a user named "… Joiner"
+    guest.wait_for_url(re.compile(r"/meet/[^/]+/$"))
+    guest.wait_for_function("() => document.querySelector('[data-preview]').videoWidth > 0")
+    guest.get_by_label("Your name or initials").fill(name)
+    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()
+    guest.get_by_role("heading", name="You are in the waiting room").wait_for()
+    return guest
+
+
 # A sampler in the page: the highest framesDecoded read so far on each peer connection it has had
 # (a closed connection has no stats left: its last reading stays).
 SAMPLER = """async () => {
@@ -407,24 +439,10 @@ def test_a_camera_plugged_in_during_the_call_reaches_the_others(asgi_server, med
 
 
 def camera_added_mid_call(base_url, browser, world):
-    home = world.home
-    start = timezone.now() + timedelta(minutes=5)
-    session = SessionFactory(cast=home, start=start, end=start + timedelta(minutes=50), delivery_method=DeliveryMethod.VIDEO,
-                             clients=[{"name": "Riley Park", "invite_method": "none", "time_zone": "America/Chicago"}])
-    host = new_page(browser, base_url)
-    host.add_init_script(NO_CAMERA_YET)
-    log_in(host, home.practitioner)
-    host.goto(reverse("meetings:host_room", args=[session.pk]))
-    host.get_by_text("The meeting is open").wait_for()
+    session = video_session_soon(world.home)
+    host = host_in_room(browser, base_url, world.home, session, init_script=NO_CAMERA_YET)
     host.get_by_text("No camera was found: the others will hear you but not see you.").wait_for()
-
-    guest = new_page(browser, base_url)
-    guest.goto(reverse("sessions_app:join"))
-    guest.get_by_label("Access Code").fill(session.access_code)
-    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()
-    guest.wait_for_function("() => document.querySelector('[data-preview]').videoWidth > 0")
-    guest.get_by_label("Your name or initials").fill("Riley Park")
-    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()
+    guest = guest_waiting(browser, base_url, session)
     host.locator("[data-waiting-item]", has_text="Riley Park is waiting").get_by_role("button", name="Admit").click()
     wait_for_frames_increasing(host)  # the host sees the participant
     guest.wait_for_timeout(1500)

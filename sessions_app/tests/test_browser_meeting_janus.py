@@ -11,15 +11,10 @@ stop on both sides. End meeting destroys the room on Janus.
 Skipped, with the reason, where the janus binary or a non-loopback interface is missing.
 """
 import re
-from datetime import timedelta
 
 import pytest
 from django.db import connections
-from django.urls import reverse
-from django.utils import timezone
 
-from practice.models import DeliveryMethod
-from practice.tests.factories import PASSWORD, SessionFactory
 from sessions_app import janus
 from sessions_app.models import Admission, AdmissionStatus, Meeting, MeetingBackend, MeetingState
 from sessions_app.tests import janus_server
@@ -30,8 +25,10 @@ from sessions_app.tests.test_browser_meeting import (  # noqa: F401 (asgi_server
     asgi_server,
     assert_frames_stopped,
     camera_added_mid_call,
+    guest_waiting,
+    host_in_room,
     media_browser,
-    new_page,
+    video_session_soon,
     wait_for_frames_increasing,
 )
 
@@ -70,19 +67,8 @@ def publishers(url, meeting):
 
 
 def meeting_through_janus(url, base_url, browser, world):
-    home = world.home
-    start = timezone.now() + timedelta(minutes=5)
-    session = SessionFactory(cast=home, start=start, end=start + timedelta(minutes=50), delivery_method=DeliveryMethod.VIDEO,
-                             clients=[{"name": "Riley Park", "invite_method": "none", "time_zone": "America/Chicago"}])
-
-    host = new_page(browser, base_url)
-    host.goto(reverse("login"))
-    host.get_by_label("E-mail").fill(home.practitioner.email)
-    host.get_by_label("Password").fill(PASSWORD)
-    host.get_by_role("button", name="Log in").click()
-    host.wait_for_url(re.compile(r"/dashboard/$"))
-    host.goto(reverse("meetings:host_room", args=[session.pk]))
-    host.get_by_text("The meeting is open").wait_for()
+    session = video_session_soon(world.home)
+    host = host_in_room(browser, base_url, world.home, session)
     # The page may talk to the Janus node (and to nothing else but this site).
     csp = host.evaluate("() => fetch(location.href).then((r) => r.headers.get('content-security-policy'))")
     assert f"connect-src 'self' {url.rsplit('/janus', 1)[0]}" in csp
@@ -93,15 +79,7 @@ def meeting_through_janus(url, base_url, browser, world):
     host.wait_for_function("() => window.meetingDebug.publisher && window.meetingDebug.publisher.connectionState === 'connected'")
     assert publishers(url, meeting) == [host_admission.pk]  # the room exists on Janus, the host publishes
 
-    guest = new_page(browser, base_url)
-    guest.goto(reverse("sessions_app:join"))
-    guest.get_by_label("Access Code").fill(session.access_code)
-    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()
-    guest.wait_for_url(re.compile(r"/meet/[^/]+/$"))
-    guest.wait_for_function("() => document.querySelector('[data-preview]').videoWidth > 0")
-    guest.get_by_label("Your name or initials").fill("Riley Park")
-    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()
-    guest.get_by_role("heading", name="You are in the waiting room").wait_for()
+    guest = guest_waiting(browser, base_url, session)
     assert guest.evaluate("window.meetingDebug.publisher") is None  # nothing reaches Janus before admission
 
     host.locator("[data-waiting-item]", has_text="Riley Park is waiting").get_by_role("button", name="Admit").click()

@@ -6,21 +6,17 @@ its HMAC-SHA1 under the shared secret). With relay only, the browsers may use no
 video decoded on both sides, over a candidate pair whose local candidate is a relay on coturn,
 shows that the credentials work. Skipped, with the reason, where coturn is missing.
 """
-import re
-from datetime import timedelta
 
 import pytest
 from django.db import connections
-from django.urls import reverse
-from django.utils import timezone
 
-from practice.models import DeliveryMethod
-from practice.tests.factories import PASSWORD, SessionFactory
 from sessions_app.tests import turn_server
 from sessions_app.tests.test_browser_meeting import (  # noqa: F401 (asgi_server and media_browser are fixtures)
     asgi_server,
+    guest_waiting,
+    host_in_room,
     media_browser,
-    new_page,
+    video_session_soon,
     wait_for_frames_increasing,
 )
 
@@ -64,27 +60,9 @@ def test_relay_only_through_coturn_with_the_time_limited_credentials(turn_settin
 
 
 def relayed_call(base_url, browser, world):
-    home = world.home
-    start = timezone.now() + timedelta(minutes=5)
-    session = SessionFactory(cast=home, start=start, end=start + timedelta(minutes=50), delivery_method=DeliveryMethod.VIDEO,
-                             clients=[{"name": "Riley Park", "invite_method": "none", "time_zone": "America/Chicago"}])
-    host = new_page(browser, base_url)
-    host.goto(reverse("login"))
-    host.get_by_label("E-mail").fill(home.practitioner.email)
-    host.get_by_label("Password").fill(PASSWORD)
-    host.get_by_role("button", name="Log in").click()
-    host.wait_for_url(re.compile(r"/dashboard/$"))
-    host.goto(reverse("meetings:host_room", args=[session.pk]))
-    host.get_by_text("The meeting is open").wait_for()
-
-    guest = new_page(browser, base_url)
-    guest.goto(reverse("sessions_app:join"))
-    guest.get_by_label("Access Code").fill(session.access_code)
-    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()
-    guest.wait_for_url(re.compile(r"/meet/[^/]+/$"))
-    guest.wait_for_function("() => document.querySelector('[data-preview]').videoWidth > 0")
-    guest.get_by_label("Your name or initials").fill("Riley Park")
-    guest.get_by_role("button", name=re.compile(r"\bJoin$")).click()
+    session = video_session_soon(world.home)
+    host = host_in_room(browser, base_url, world.home, session)
+    guest = guest_waiting(browser, base_url, session)
     host.locator("[data-waiting-item]", has_text="Riley Park is waiting").get_by_role("button", name="Admit").click()
 
     wait_for_frames_increasing(guest)

@@ -10,21 +10,15 @@ import subprocess
 import time
 from pathlib import Path
 
+from sessions_app.tests import network
+
 SECRET = "test-coturn-static-auth-secret"
 
 
 def address() -> str | None:
     """The first IPv4 address of this machine other than loopback."""
-    try:
-        out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"], capture_output=True, text=True,
-                             timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    for line in out.splitlines():
-        fields = line.split()
-        if "inet" in fields:
-            return fields[fields.index("inet") + 1].split("/")[0]
-    return None
+    found = network.first_interface()
+    return found[1] if found else None
 
 
 def unavailable() -> str | None:
