@@ -3,14 +3,14 @@
 A page holds 50 rows of a dozen cells, badges and links each: through template includes it cost
 most of the page (issue 17: the list's last page was 12x a bare view). Here every row is one
 pass of Python with every text escaped, the detail link built from one URL, and dates formatted
-in the active time zone as the ``date`` and ``time`` filters do.
+in the active time zone as the ``date`` and ``time`` filters do (``day``, ``clock``, ``short``).
 
 The badges are the ones every page shows (the ``list_*_badge.html`` partials call these functions).
 The open-sessions list (``open_list``) shows an "Ended" column instead of the series mark, the
 room and the state, which are the same for every open session.
 """
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
@@ -20,8 +20,25 @@ from sessions_app.presentation import badge_class
 NOT_ANY = '<span class="text-body-secondary">{}</span>'
 
 
-def _local(moment, fmt):
-    return dateformat.format(timezone.localtime(moment), fmt)
+# English names as Django's "D" and "M" formats give them (the site is in English): formatting by
+# hand is a tenth of dateformat's cost, which was half the rows' time (4 dates a row).
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def clock(local) -> str:
+    """"g:i A": 9:05 AM."""
+    return f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+
+
+def day(local) -> str:
+    """"D, M j, Y": Tue, Nov 3, 2026."""
+    return f"{DAYS[local.weekday()]}, {MONTHS[local.month - 1]} {local.day}, {local.year}"
+
+
+def short(local) -> str:
+    """"M j, g:i A": Nov 3, 9:05 AM."""
+    return f"{MONTHS[local.month - 1]} {local.day}, {clock(local)}"
 
 
 def state_badge(session, show_label=True) -> str:
@@ -50,16 +67,16 @@ def kind_badge(session) -> str:
 
 
 def _row(session, url, *, open_list, is_office, now) -> str:
-    start = session.start
+    start, end = timezone.localtime(session.start), timezone.localtime(session.end)
     names = ", ".join(escape(p.name) for p in session.participants.all()) or NOT_ANY.format("No participants")
     codes = ", ".join(escape(line.service.cpt_code) for line in session.session_services.all()) or NOT_ANY.format("–")
     series = (' <i class="bi bi-arrow-repeat" title="Part of a recurring series"></i>'
               if session.series_id and not open_list else "")
     cells = [
         f'<td class="bulk-check"><input class="form-check-input" type="checkbox" name="session" value="{session.pk}"'
-        f' aria-label="Check the session of {_local(start, "M j, g:i A")}"></td>',
-        f'<td class="text-nowrap"><a class="fw-semibold text-decoration-none" href="{url}">{_local(start, "D, M j, Y")}</a>'
-        f'<div class="small text-body-secondary">{_local(start, "g:i A")}–{_local(session.end, "g:i A")}{series}</div>'
+        f' aria-label="Check the session of {short(start)}"></td>',
+        f'<td class="text-nowrap"><a class="fw-semibold text-decoration-none" href="{url}">{day(start)}</a>'
+        f'<div class="small text-body-secondary">{clock(start)}–{clock(end)}{series}</div>'
         + ("" if open_list else f'<div class="d-md-none">{state_badge(session)} {closure_badge(session)}</div>') + "</td>",
     ]
     if open_list:

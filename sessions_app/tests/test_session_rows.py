@@ -43,3 +43,17 @@ def test_the_columns_of_each_list(world):
     assert len(office.children) == 8 and len(practitioner.children) == 7  # the <td>s, as the list's <th>s
     assert len(ended.children) == 6 and "2\xa0hours ago" in str(ended)
     assert "No participants" not in str(office) and "Riley Park" in str(office)
+
+
+def test_the_hand_made_dates_read_as_djangos_date_formats():
+    from django.utils import dateformat
+
+    from sessions_app.session_rows import clock, day, short
+
+    moments = [datetime(2026, month, 1 + month + offset, hour, minute) for month in range(1, 13) for offset in range(7)
+               for hour in range(24) for minute in (0, 5, 59)]
+    assert len({m.weekday() for m in moments}) == 7
+    for moment in moments:
+        assert day(moment) == dateformat.format(moment, "D, M j, Y")
+        assert clock(moment) == dateformat.format(moment, "g:i A")
+        assert short(moment) == dateformat.format(moment, "M j, g:i A")
