@@ -28,11 +28,7 @@ def _option(value, label, selected: set[str]) -> str:
 class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)  # "required" comes decided from BoundField.build_widget_attrs
-        if self.allow_multiple_selected:
-            attrs["multiple"] = True
-        selected = set(self.format_value(value))
-        if not self.allow_multiple_selected and len(selected) > 1:
-            selected = {next(iter(selected))}
+        selected = set(self.format_value(value))  # a Select's format_value gives at most one value
         parts = []
         for option_value, option_label in self.choices:
             if isinstance(option_label, list | tuple):  # a group: (group label, [(value, label), ...])
@@ -41,13 +37,3 @@ class FastSelect(forms.Select):
             else:
                 parts.append(_option(option_value, option_label, selected))
         return mark_safe(f'<select name="{escape(name)}"{flatatt(attrs)}>{"".join(parts)}</select>')
-
-
-class FastSelectMultiple(FastSelect):
-    allow_multiple_selected = True
-
-    def value_from_datadict(self, data, files, name):
-        return forms.SelectMultiple.value_from_datadict(self, data, files, name)
-
-    def value_omitted_from_data(self, data, files, name):
-        return False

@@ -144,7 +144,7 @@ def join_pass(token: str, now=None) -> JoinPass:
     session = Session.objects.select_related("practice", "practitioner").filter(pk=session_id).first()
     if session is None:
         raise DomainError(BAD_LINK, code="bad_link")
-    if (now or timezone.now()) > session.end + GRACE:
+    if (now or timezone.now()) > closes_at(session):
         raise DomainError(EXPIRED_LINK, code="expired")
     participant = None
     if participant_id is not None:
@@ -525,7 +525,7 @@ def end_meeting(meeting_id: int, *, actor, address=None) -> Meeting | None:
 
 # --- Media credentials (admitted people only) ---------------------------------------------------
 def credentials_expire(session: Session) -> int:
-    return int((session.end + GRACE).timestamp())
+    return int(closes_at(session).timestamp())
 
 
 def turn_credential(username: str, secret: str | None = None) -> str:

@@ -4,7 +4,7 @@ from django import forms
 from django.test.html import parse_html
 from django.utils.safestring import mark_safe
 
-from practice.widgets import FastSelect, FastSelectMultiple
+from practice.widgets import FastSelect
 from sessions_app.forms import TIME_CHOICES
 
 CASES = [
@@ -21,13 +21,6 @@ def test_the_same_html_as_djangos_select(choices, value, attrs):
     django_html = forms.Select(choices=choices).render("field", value, attrs)
     fast_html = FastSelect(choices=choices).render("field", value, attrs)
     assert parse_html(fast_html) == parse_html(django_html)
-
-
-def test_several_selected_and_the_multiple_attribute():
-    choices = [("a", "A"), ("b", "B"), ("c", "C")]
-    django_html = forms.SelectMultiple(choices=choices).render("field", ["a", "c"], {})
-    assert parse_html(FastSelectMultiple(choices=choices).render("field", ["a", "c"], {})) == parse_html(django_html)
-    assert FastSelectMultiple().value_from_datadict({"field": ["a"]}, {}, "field") == ["a"]
 
 
 def test_values_and_labels_are_escaped():

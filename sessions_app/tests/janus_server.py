@@ -16,6 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sessions_app import janus
 from sessions_app.tests import network
 
 ADMIN_KEY = "test-janus-admin-key"
@@ -105,7 +106,7 @@ def start_janus(folder: Path):
                                              headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=2) as answer:
                 info = json.loads(answer.read())
-            if PLUGIN_NAME in info.get("plugins", {}):
+            if janus.PLUGIN in info.get("plugins", {}):
                 return process, url
         except OSError:
             pass
@@ -114,13 +115,5 @@ def start_janus(folder: Path):
     raise RuntimeError(f"janus did not answer on {url}: {log.read_text()[-2000:] if log.exists() else ''}")
 
 
-PLUGIN_NAME = "janus.plugin.videoroom"
-
-
 def stop_janus(process):
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
+    network.stop(process)

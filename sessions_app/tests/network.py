@@ -1,4 +1,5 @@
-"""This machine's network, for the tests that run real media servers (Janus, coturn) beside Chromium.
+"""This machine's network, for the tests that run real media servers (Janus, coturn) beside Chromium,
+and stopping those servers.
 
 Neither gathers ICE candidates on loopback, so they listen on the first interface with an IPv4
 address other than loopback (``ip -4 -o addr show scope global``, from Debian's iproute2).
@@ -18,3 +19,13 @@ def first_interface() -> tuple[str, str] | None:
         if len(fields) > 3 and "inet" in fields:
             return fields[1], fields[fields.index("inet") + 1].split("/")[0]
     return None
+
+
+def stop(process):
+    """Stop a server the tests started: politely, then for good."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)

@@ -64,9 +64,4 @@ def _listening(host, port) -> bool:
 
 
 def stop_turn(process):
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
+    network.stop(process)
