@@ -1,6 +1,5 @@
 """The ways a message leaves: e-mail through Django's backend, texts through Twilio."""
 import logging
-import os
 import threading
 from typing import NamedTuple
 
@@ -64,22 +63,14 @@ class Twilio:
     """
 
     def __init__(self, credentials: TwilioCredentials):
-        import requests.utils
-        from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
+
+        from notifications.twilio_http import PooledHttpClient
 
         self.credentials = credentials
         base_url = settings.TWILIO_API_BASE or "https://api.twilio.com"
-        # pool_connections: one requests.Session, its connections kept alive across messages. requests
-        # reads the proxy and CA-bundle environment variables again for every request (walking
-        # os.environ twice, about a tenth of a text's time in a worker); a worker's environment does not
-        # change, so they are read once, here, and the session told not to look again.
-        http_client = TwilioHttpClient(pool_connections=True, timeout=TWILIO_TIMEOUT,
-                                       proxy=requests.utils.get_environ_proxies(base_url))
-        http_client.session.trust_env = False
-        ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        if ca_bundle:
-            http_client.session.verify = ca_bundle
+        # The SDK over urllib3 directly (not requests): its connections kept alive across messages.
+        http_client = PooledHttpClient(base_url, timeout=TWILIO_TIMEOUT)
         self.client = Client(credentials.account_sid, credentials.auth_token, http_client=http_client)
         if settings.TWILIO_API_BASE:  # a loopback stub in tests and benchmarks
             self.client.api.base_url = settings.TWILIO_API_BASE
@@ -116,7 +107,7 @@ def sms_sender(practice=None):
 
 
 # Twilio clients kept for the life of the worker process, one per account (and API base): each
-# holds the SDK's TwilioHttpClient and its requests.Session, so the HTTPS connection to Twilio is
+# holds its transport's connection pool (notifications.twilio_http), so the HTTPS connection to Twilio is
 # kept alive from one message, and one drain, to the next.
 _twilio_clients: dict = {}
 _twilio_clients_lock = threading.Lock()

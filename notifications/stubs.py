@@ -64,7 +64,8 @@ class TwilioStub(LoopbackServer):
                     self._answer(stub.fail_with, payload)
                     return
                 sid = "SM" + uuid.uuid4().hex
-                stub.messages.append({"sid": sid, "path": self.path, **form})
+                stub.messages.append({"sid": sid, "path": self.path, "authorization": self.headers.get("Authorization"),
+                                      "raw_body": body, **form})
                 self._answer(201, {"sid": sid, "status": "queued", "to": form.get("To"), "from": form.get("From"),
                                    "body": form.get("Body"), "account_sid": self.path.split("/")[3]})
 

@@ -200,12 +200,13 @@ def test_the_claim_reads_the_practice_own_twilio_token_decrypted(world):
     assert channels.twilio_credentials(notification.practice).auth_token == "f" * 32
 
 
-def test_the_twilio_session_keeps_the_proxy_environment_read_once(monkeypatch, settings):
+def test_the_twilio_transport_keeps_the_proxy_environment_read_once(monkeypatch, settings):
     settings.TWILIO_API_BASE = ""
     for name in ("NO_PROXY", "no_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     twilio = channels.Twilio(channels.TwilioCredentials("AC" + "b2" * 16, "token", "+15005550006"))
+    monkeypatch.delenv("HTTPS_PROXY")  # read when the client was made, not again for every text
     http_client = twilio.client.http_client
-    assert http_client.proxy.get("https") == "http://proxy.example:3128"
-    assert http_client.session.trust_env is False  # not read again for every text
+    assert http_client.proxy == "http://proxy.example:3128"
+    assert (http_client.pool.proxy.host, http_client.pool.proxy.port) == ("proxy.example", 3128)
