@@ -46,7 +46,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import channels
+from notifications import channels, statements
 from notifications.models import Notification, NotificationKind, State
 
 log = logging.getLogger(__name__)
@@ -119,9 +119,15 @@ def _record(notification, **changes) -> int:
     """
     rows = Notification.objects.filter(pk=notification.pk, state=State.SENDING, claimed_at=notification.claimed_at)
     changes["updated_at"] = timezone.now()
+    return _record_with_reconnect(notification, lambda: rows.update(**changes))
+
+
+def _record_with_reconnect(notification, write) -> int:
+    """Run ``write`` (one statement, committed on its own: autocommit); once more on a new connection
+    if the database dropped this one meanwhile."""
     for attempt in (1, 2):
         try:
-            return rows.update(**changes)  # one statement: committed on its own (autocommit)
+            return write()
         except (OperationalError, InterfaceError):
             if attempt == 2 or connection.in_atomic_block:
                 raise
@@ -130,8 +136,11 @@ def _record(notification, **changes) -> int:
     return 0
 
 
-def _send_claimed(notification, senders) -> str:
-    """Steps 2 and 3 for a row this worker claimed: send it, record what happened."""
+def _send_claimed(notification, senders, prepared=False) -> str:
+    """Steps 2 and 3 for a row this worker claimed: send it, record what happened.
+
+    ``prepared``: record a sent message through the prepared statement (the drain's hot path).
+    """
     try:
         provider_id = channels.send(notification, senders)
     except Exception as error:  # any provider failure is retried, then recorded
@@ -144,7 +153,11 @@ def _send_claimed(notification, senders) -> str:
                     due_at=timezone.now() + backoff(notification.attempts))
         log.warning("notification %s failed (attempt %s): %s", notification.pk, notification.attempts, error_text)
         return "failed" if failed else "retry"
-    if not _record(notification, state=State.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], last_error=""):
+    if prepared:
+        recorded = _record_with_reconnect(notification, lambda: statements.record_sent(notification, timezone.now(), provider_id))
+    else:
+        recorded = _record(notification, state=State.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], last_error="")
+    if not recorded:
         log.warning("notification %s was sent, but another worker had claimed it again meanwhile", notification.pk)
     return "sent"
 
@@ -172,98 +185,12 @@ def _due_batch(now, size) -> list[int]:
                 .order_by("due_at", "id").values_list("id", flat=True)[:size])
 
 
-class _ClaimStatement:
-    """One statement that claims one of a batch's ids and reads it back with its session,
-    participant and practice, as ``select_related`` would, but in the claim's round trip.
-
-    ``FOR UPDATE SKIP LOCKED`` picks a due PENDING row no other drain holds, first in the batch's
-    order (the batch was read in (due_at, id) order; ordering by the position in it makes PostgreSQL
-    fetch the batch's rows by primary key instead of walking the pending index from its head, past
-    the entries of every row claimed since the last vacuum), the UPDATE makes it
-    SENDING (committed on its own: autocommit), and the outer SELECT joins the session as it is at
-    that moment, so the stale check judges the session it would have read in a claim transaction.
-    The SQL is built once per process from the models' fields; values go through the fields' own
-    converters (the practice's encrypted Twilio token included).
-    """
-
-    def __init__(self):
-        notification = Notification._meta
-        self.parts = [(Notification, None)] + [
-            (notification.get_field(name).related_model, notification.get_field(name)) for name in ("session", "participant", "practice")
-        ]
-        self._converter_list = None
-        quote = connection.ops.quote_name
-        table = quote(notification.db_table)
-        columns, joins = [], []
-        for index, (model, link) in enumerate(self.parts):
-            alias = "claimed" if link is None else f"r{index}"
-            columns += [f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields]
-            if link is not None:
-                joins.append(f"LEFT JOIN {quote(model._meta.db_table)} {alias} "
-                             f"ON {alias}.{quote(model._meta.pk.column)} = claimed.{quote(link.column)}")
-        self.sql = f"""WITH next AS (
-    SELECT id FROM {table}
-    WHERE id = ANY(%(ids)s) AND state = %(pending)s AND due_at <= %(now)s
-    ORDER BY array_position(%(ids)s, id) LIMIT 1
-    FOR UPDATE SKIP LOCKED
-), claimed AS (
-    UPDATE {table} AS n
-    SET state = %(sending)s, claimed_at = %(now)s, attempts = n.attempts + 1, updated_at = %(now)s
-    FROM next WHERE n.id = next.id
-    RETURNING n.*
-)
-SELECT {", ".join(columns)}
-FROM claimed {" ".join(joins)}"""
-
-    def _converters(self):
-        """(position, column, converters) for each value a field converts when read (as Django's compiler
-        does); worked out once."""
-        from django.db.models.expressions import Col
-
-        if self._converter_list is not None:
-            return self._converter_list
-        result, position = [], 0
-        for model, _link in self.parts:
-            for field in model._meta.concrete_fields:
-                column = Col(model._meta.db_table, field)
-                converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-                if converters:
-                    result.append((position, column, converters))
-                position += 1
-        self._converter_list = result
-        return result
-
-    def run(self, ids, now) -> Notification | None:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, {"ids": list(ids), "pending": State.PENDING, "sending": State.SENDING, "now": now})
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        values = list(row)
-        for position, column, converters in self._converters():
-            for converter in converters:
-                values[position] = converter(values[position], column, connection)
-        instances, offset = [], 0
-        for model, _link in self.parts:
-            fields = model._meta.concrete_fields
-            chunk = values[offset:offset + len(fields)]
-            offset += len(fields)
-            if chunk[[f.primary_key for f in fields].index(True)] is None:
-                instances.append(None)  # no such related row (LEFT JOIN)
-            else:
-                instances.append(model.from_db(connection.alias, [f.attname for f in fields], chunk))
-        notification = instances[0]
-        for (_model, link), related in zip(self.parts[1:], instances[1:], strict=True):
-            link.set_cached_value(notification, related)
-        return notification
-
-
 _claim_statement = None
 
 
 def _claim_one_of(ids) -> tuple[Notification | None, str | None]:
     """Step 1 in the drain: claim one of ``ids`` that is still due and no other drain holds, and
-    read it with its session, participant and practice: one committed statement (``_ClaimStatement``).
+    read it with its session, participant and practice: one committed statement (``statements.ClaimStatement``).
 
     (the claimed row, None); (None, "withdrawn") for a row whose session moved or was canceled
     (it becomes CANCELED, its attempt not counted, as in ``_claim``); (None, None) when none of
@@ -271,7 +198,7 @@ def _claim_one_of(ids) -> tuple[Notification | None, str | None]:
     """
     global _claim_statement
     if _claim_statement is None:
-        _claim_statement = _ClaimStatement()
+        _claim_statement = statements.ClaimStatement()
     notification = _claim_statement.run(ids, timezone.now())
     if notification is None:
         return None, None
@@ -313,7 +240,7 @@ def drain(limit=None) -> int:
                     break  # another drain took the rest of this batch: read the next
                 unclaimed -= 1
                 if notification is not None:
-                    _send_claimed(notification, senders)
+                    _send_claimed(notification, senders, prepared=True)
                 handled += 1
     finally:
         senders.close()

@@ -32,9 +32,15 @@ def notices(practice, count, prefix="n"):
         for n in range(count))
 
 
+def preparing(sql):
+    """A statement of the once-per-connection preparation of the drain's statements."""
+    return sql.startswith(("PREPARE", "DEALLOCATE")) or "pg_prepared_statements" in sql
+
+
 def statements(queries):
-    """The statements a drain sent, without the savepoints of the test's own transaction."""
-    return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    """The statements a drain sent, without the savepoints of the test's own transaction and without
+    the preparation of its statements (once per connection: see test_statements_are_prepared_once...)."""
+    return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"] and not preparing(q["sql"])]
 
 
 def drained_with_queries(count, practice):
@@ -54,7 +60,7 @@ def test_draining_costs_one_read_per_batch_and_two_statements_per_message_whatev
         batches = -(-count // delivery.BATCH)
         reads = [s for s in sql if s.startswith("SELECT") and "ORDER BY" in s and "FOR UPDATE" not in s
                  and f"LIMIT {delivery.BATCH}" in s]
-        claims = [s for s in sql if s.lstrip().startswith("WITH next AS")]
+        claims = [s for s in sql if s.startswith("EXECUTE notification_claim")]
         # one lease check, one read per batch and one that finds nothing left; for each message one
         # statement claims it and reads it (with its session, participant, practice), one records it
         assert len(reads) == batches + 1, sql
@@ -65,6 +71,7 @@ def test_draining_costs_one_read_per_batch_and_two_statements_per_message_whatev
 
 @pytest.mark.django_db
 def test_the_batch_read_costs_the_same_single_query_for_5_or_50_due(world, django_assert_num_queries):
+    delivery._claim_one_of([])  # the claim is prepared on this connection (once)
     for count in (5, 50):
         notices(world.home.practice, count, prefix=f"b{count}")
         with django_assert_num_queries(1):
@@ -210,3 +217,39 @@ def test_the_twilio_transport_keeps_the_proxy_environment_read_once(monkeypatch,
     http_client = twilio.client.http_client
     assert http_client.proxy == "http://proxy.example:3128"
     assert (http_client.pool.proxy.host, http_client.pool.proxy.port) == ("proxy.example", 3128)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_drain_prepares_its_two_statements_once_per_database_connection(world):
+    def drained(prefix):
+        notices(world.home.practice, 3, prefix=prefix)
+        with CaptureQueriesContext(connection) as queries:
+            assert delivery.drain() == 3
+        return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("PREPARE")]
+
+    connection.close()
+    assert [s.split()[1] for s in drained("fresh")] == ["notification_claim", "notification_sent"]
+    assert drained("again") == []  # the same connection: only executed
+    connection.close()  # a new connection (as after a reconnect) prepares them again
+    assert len(drained("reconnected")) == 2
+    assert Notification.objects.filter(state=State.SENT).count() == 9 and len(mail.outbox) == 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_drain_records_a_send_on_a_new_connection_when_the_database_dropped_it(world, monkeypatch):
+    import psycopg2
+
+    [row] = notices(world.home.practice, 1)
+    real_send = channels.send
+
+    def send_while_the_database_drops_us(notification, senders):
+        backend = connection.connection.get_backend_pid()
+        with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+        other.close()
+        return real_send(notification, senders)
+
+    monkeypatch.setattr(channels, "send", send_while_the_database_drops_us)
+    assert delivery.drain() == 1
+    row.refresh_from_db()
+    assert row.state == State.SENT and row.provider_id.startswith("<notification-") and len(mail.outbox) == 1
