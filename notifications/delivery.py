@@ -27,7 +27,10 @@ The drain (``drain``, the beat's ``drain_due`` tasks) works in small batches (is
   (``FOR UPDATE SKIP LOCKED`` picks one no other drain holds, the same statement makes it
   SENDING and returns it with its session, participant and practice), committed before its
   send; the stale check sees the session as it is at the claim, as before;
-- its outcome is recorded by one statement, committed at once.
+- its outcome is recorded at once after the send: a failure by its own statement, a success by
+  the statement that claims the next message (its first part), or, for the last message of a
+  batch, by its own statement. Either way the record is the next statement after the send and is
+  committed by itself or with that claim, so nothing is written later than before.
 
 One commit per message, not per batch, because neither provider lets a resend be recognised by
 the provider itself (Twilio's Messages API takes no idempotency key; e-mail has only the
@@ -35,9 +38,10 @@ Message-ID receivers may de-duplicate on). A worker that dies mid-batch therefor
 message it was sending in SENDING (sent again after its lease, as above); the rest of its batch
 was never claimed, is still PENDING, and any other drain takes it at once. Two drains reading the
 same batch share it: each claim skips what the other holds or has claimed, and a drain whose batch
-is used up reads the next. Per message that is two statements (claim, record) instead of the seven
-of a claim transaction and a record transaction (BEGIN, SELECT, UPDATE, COMMIT; BEGIN, UPDATE,
-COMMIT), and the batch read is one query per ``BATCH`` messages.
+is used up reads the next. Per message that is one statement (claim this one, record the one
+before) instead of the seven of a claim transaction and a record transaction (BEGIN, SELECT,
+UPDATE, COMMIT; BEGIN, UPDATE, COMMIT); per batch, one read and one lone record. Both statements
+are prepared once per connection (``notifications.statements``).
 """
 import logging
 from datetime import timedelta
@@ -136,13 +140,11 @@ def _record_with_reconnect(notification, write) -> int:
     return 0
 
 
-def _send_claimed(notification, senders, prepared=False) -> str:
-    """Steps 2 and 3 for a row this worker claimed: send it, record what happened.
-
-    ``prepared``: record a sent message through the prepared statement (the drain's hot path).
-    """
+def _send(notification, senders) -> tuple[str, str | None]:
+    """Step 2 for a row this worker claimed: ("sent", the provider's id); or, when the send raised, its
+    failure recorded at once: ("retry", None) or ("failed", None)."""
     try:
-        provider_id = channels.send(notification, senders)
+        return "sent", channels.send(notification, senders)
     except Exception as error:  # any provider failure is retried, then recorded
         error_text = f"{type(error).__name__}: {error}"[:2000]
         failed = notification.attempts >= MAX_ATTEMPTS or isinstance(error, channels.SmsNotConfigured)
@@ -152,14 +154,27 @@ def _send_claimed(notification, senders, prepared=False) -> str:
             _record(notification, state=State.PENDING, last_error=error_text,
                     due_at=timezone.now() + backoff(notification.attempts))
         log.warning("notification %s failed (attempt %s): %s", notification.pk, notification.attempts, error_text)
-        return "failed" if failed else "retry"
-    if prepared:
-        recorded = _record_with_reconnect(notification, lambda: statements.record_sent(notification, timezone.now(), provider_id))
-    else:
-        recorded = _record(notification, state=State.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], last_error="")
+        return ("failed" if failed else "retry"), None
+
+
+def _check_recorded(notification, recorded: int):
     if not recorded:
         log.warning("notification %s was sent, but another worker had claimed it again meanwhile", notification.pk)
-    return "sent"
+
+
+def _send_claimed(notification, senders) -> str:
+    """Steps 2 and 3 for a row this worker claimed: send it, record what happened."""
+    outcome, provider_id = _send(notification, senders)
+    if outcome == "sent":
+        _check_recorded(notification, _record(notification, state=State.SENT, sent_at=timezone.now(),
+                                              provider_id=provider_id[:100], last_error=""))
+    return outcome
+
+
+def _record_sent(notification, provider_id):
+    """Step 3 in the drain, for a message no claim follows: one prepared statement."""
+    recorded = _record_with_reconnect(notification, lambda: statements.record_sent(notification, timezone.now(), provider_id))
+    _check_recorded(notification, recorded)
 
 
 def deliver_one(notification_id=None, senders=None, reclaim=True) -> str | None:
@@ -188,9 +203,11 @@ def _due_batch(now, size) -> list[int]:
 _claim_statement = None
 
 
-def _claim_one_of(ids) -> tuple[Notification | None, str | None]:
+def _claim_one_of(ids, sent=None) -> tuple[Notification | None, str | None]:
     """Step 1 in the drain: claim one of ``ids`` that is still due and no other drain holds, and
-    read it with its session, participant and practice: one committed statement (``statements.ClaimStatement``).
+    read it with its session, participant and practice: one committed statement
+    (``statements.ClaimStatement``), which also records ``sent`` (the message this drain sent just
+    before, with the provider's id), so a message costs one statement, not two.
 
     (the claimed row, None); (None, "withdrawn") for a row whose session moved or was canceled
     (it becomes CANCELED, its attempt not counted, as in ``_claim``); (None, None) when none of
@@ -199,7 +216,11 @@ def _claim_one_of(ids) -> tuple[Notification | None, str | None]:
     global _claim_statement
     if _claim_statement is None:
         _claim_statement = statements.ClaimStatement()
-    notification = _claim_statement.run(ids, timezone.now())
+    if sent is None:
+        notification, _ = _claim_statement.run(ids, timezone.now())
+    else:  # the send already happened: a dropped connection gets one reconnect, as for any record
+        notification, recorded = _record_with_reconnect(sent[0], lambda: _claim_statement.run(ids, timezone.now(), sent))
+        _check_recorded(sent[0], recorded)
     if notification is None:
         return None, None
     if _is_stale(notification):
@@ -217,6 +238,7 @@ def drain(limit=None) -> int:
     """
     senders = channels.Senders()
     handled = 0
+    sent = None  # (a message sent, the provider's id) whose record goes with the next claim
 
     def room():
         return limit is None or handled < limit
@@ -235,13 +257,21 @@ def drain(limit=None) -> int:
                 break
             unclaimed = len(ids)
             while room() and unclaimed:
-                notification, outcome = _claim_one_of(ids)
+                notification, outcome = _claim_one_of(ids, sent)
+                sent = None
                 if notification is None and outcome is None:
                     break  # another drain took the rest of this batch: read the next
                 unclaimed -= 1
-                if notification is not None:
-                    _send_claimed(notification, senders, prepared=True)
                 handled += 1
+                if notification is not None:
+                    outcome, provider_id = _send(notification, senders)
+                    if outcome == "sent":
+                        sent = (notification, provider_id)
+                        if not (room() and unclaimed):  # no claim follows in this batch
+                            _record_sent(*sent)
+                            sent = None
     finally:
+        if sent is not None:  # the claim meant to record it did not run
+            _record_sent(*sent)
         senders.close()
     return handled

@@ -53,7 +53,7 @@ def drained_with_queries(count, practice):
 
 
 @pytest.mark.django_db
-def test_draining_costs_one_read_per_batch_and_two_statements_per_message_whatever_the_backlog(world):
+def test_draining_costs_one_statement_per_message_and_two_per_batch_whatever_the_backlog(world):
     practice = world.home.practice
     for count in (5, 50):
         sql = drained_with_queries(count, practice)
@@ -61,12 +61,16 @@ def test_draining_costs_one_read_per_batch_and_two_statements_per_message_whatev
         reads = [s for s in sql if s.startswith("SELECT") and "ORDER BY" in s and "FOR UPDATE" not in s
                  and f"LIMIT {delivery.BATCH}" in s]
         claims = [s for s in sql if s.startswith("EXECUTE notification_claim")]
+        lone_records = [s for s in sql if s.startswith("EXECUTE notification_sent")]
         # one lease check, one read per batch and one that finds nothing left; for each message one
-        # statement claims it and reads it (with its session, participant, practice), one records it
+        # statement claims it (with its session, participant, practice) and records the one sent
+        # before it; the last of each batch is recorded by a statement of its own
         assert len(reads) == batches + 1, sql
         assert len(claims) == count
-        assert len(sql) == 1 + (batches + 1) + 2 * count, sql
+        assert len(lone_records) == batches
+        assert len(sql) == 1 + (batches + 1) + count + batches, sql
     assert not Notification.objects.exclude(state=State.SENT).exists()
+    assert Notification.objects.filter(sent_at=None).count() == 0
 
 
 @pytest.mark.django_db
@@ -253,3 +257,27 @@ def test_the_drain_records_a_send_on_a_new_connection_when_the_database_dropped_
     assert delivery.drain() == 1
     row.refresh_from_db()
     assert row.state == State.SENT and row.provider_id.startswith("<notification-") and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_send_is_recorded_before_the_next_send_with_its_own_provider_id(world, monkeypatch):
+    """The record of a message rides on the next claim: it must still be committed before the next
+    send starts (another connection sees it SENT), and carry that message's own provider id."""
+    import psycopg2
+
+    rows = notices(world.home.practice, delivery.BATCH + 5)
+    real_send = channels.send
+    seen_sent_before = []
+
+    def send_and_look(notification, senders):
+        with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM notifications_notification WHERE state = 'sent'")
+            seen_sent_before.append(cursor.fetchone()[0])
+        other.close()
+        return real_send(notification, senders)
+
+    monkeypatch.setattr(channels, "send", send_and_look)
+    assert delivery.drain() == len(rows)
+    assert seen_sent_before == list(range(len(rows)))
+    for row in Notification.objects.filter(pk__in=[r.pk for r in rows]):
+        assert row.state == State.SENT and row.provider_id.startswith(f"<notification-{row.pk}@"), row.provider_id
