@@ -79,7 +79,11 @@ class Workers:
     def __init__(self, count, channel, stub):
         self.queue = f"bench-{uuid.uuid4().hex[:8]}"
         env = {**os.environ, "DATABASE_NAME": connection.settings_dict["NAME"], "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-               "TWILIO_AUTH_TOKEN": "bench-token", "TWILIO_FROM_NUMBER": "+15005550006", "LOG_LEVEL": "WARNING"}
+               "TWILIO_AUTH_TOKEN": "bench-token", "TWILIO_FROM_NUMBER": "+15005550006", "LOG_LEVEL": "WARNING",
+               # configured as in production (DEBUG on keeps every query's text in memory), with this
+               # process's keys so the workers read what it wrote
+               "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "localhost",
+               "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEYS)}
         if channel == "sms":
             env["TWILIO_API_BASE"] = stub.url
         else:
