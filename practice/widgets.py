@@ -9,7 +9,9 @@ every value and label escaped, and keeps everything else of ``forms.Select``: ch
 from html import escape
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
+from django.forms.widgets import Input
 from django.utils.safestring import mark_safe
 
 
@@ -37,3 +39,43 @@ class FastSelect(forms.Select):
             else:
                 parts.append(_option(option_value, option_label, selected))
         return mark_safe(f'<select name="{escape(name)}"{flatatt(attrs)}>{"".join(parts)}</select>')
+
+
+class ListedChoiceIterator(ModelChoiceIterator):
+    """The choices of a short queryset read in one query (Django's iterator() opens a server-side
+    cursor: DECLARE, FETCH and CLOSE, three round trips for a list of practitioners)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in list(self.queryset):
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
+
+
+def bootstrap_field(field) -> str:
+    """A text input, date input or select as crispy forms' Bootstrap 5 ``field.html`` writes it (the
+    wrapper, the label, the widget with ``form-control``/``form-select`` and ``is-invalid``, the
+    errors under it), in one pass of Python: for the GET filter forms above lists, where crispy's
+    template includes cost more than the rows (issue 17). Help text is not shown (none there has any)."""
+    widget = field.field.widget
+    if not isinstance(widget, forms.Select | Input) or isinstance(widget, forms.CheckboxInput | forms.FileInput):
+        raise TypeError(f"bootstrap_field renders inputs and selects, not {type(widget).__name__}")
+    control = "form-select" if isinstance(widget, forms.Select) else "form-control"
+    css = f"{type(widget).__name__.lower()} {control}" + (" is-invalid" if field.errors else "")
+    attrs = {"class": css}
+    if field.errors:
+        attrs["aria-describedby"] = f"{field.auto_id}_error"
+    required = '<span class="asteriskField">*</span>' if field.field.required else ""
+    label = (f'<label for="{escape(field.id_for_label)}" class="form-label{" requiredField" if required else ""}">'
+             f'{_html(field.label)}{required}</label>') if field.label else ""
+    errors = ""
+    if field.errors:
+        errors = (f'<div id="{escape(field.auto_id)}_error" class="invalid-feedback">'
+                  + "".join(f'<p id="error_{n}_{escape(field.auto_id)}"><strong>{_html(e)}</strong></p>'
+                            for n, e in enumerate(field.errors, start=1))
+                  + "</div>")
+    return mark_safe(f'<div id="div_{escape(field.auto_id)}" class="mb-3">{label}{field.as_widget(attrs=attrs)}{errors}</div>')

@@ -8,23 +8,33 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from practice.periods import DateRangeMixin
 from practice.selectors import practitioners
-from practice.widgets import FastSelect
+from practice.widgets import FastSelect, ListedModelChoiceField
 from sessions_app import access
-from sessions_app.models import Participant, SessionStatus
+from sessions_app.models import Participant, SessionService, SessionStatus
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("from", "to", "practitioner", "client", "state")
 # Dates outside this range are refused in plain words (and never overflow datetime).
 
 
+# The columns a list row shows (sessions_app.session_rows), and nothing else: building a page's
+# sessions, practitioners and participants with every column was most of the list's time (issue 17).
+ROW_FIELDS = ("practice_id", "practitioner_id", "room_id", "kind", "start", "end", "status", "completion_label",
+              "series_id", "practitioner__first_name", "practitioner__last_name", "practitioner__email", "room__name")
+
+
 def with_row_data(sessions):
     """Everything a list row shows, in a fixed number of queries whatever the row count."""
-    return sessions.select_related("practitioner", "room").prefetch_related("participants", "session_services__service")
+    return sessions.select_related("practitioner", "room").only(*ROW_FIELDS).prefetch_related(
+        Prefetch("participants", queryset=Participant.objects.only("session_id", "name", "is_client")),
+        Prefetch("session_services", queryset=SessionService.objects.select_related("service")
+                 .only("session_id", "position", "service__cpt_code")),
+    )
 
 
 def local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
@@ -43,9 +53,9 @@ class SessionFilterForm(DateRangeMixin, forms.Form):
         self.fields["from"] = forms.DateField(label="From", required=False, widget=date_input)
         self.fields["to"] = forms.DateField(label="To", required=False, widget=date_input)
         if request.membership.is_office:
-            self.fields["practitioner"] = forms.ModelChoiceField(
+            self.fields["practitioner"] = ListedModelChoiceField(
                 label="Practitioner", required=False, empty_label="All practitioners",
-                queryset=practitioners(request.practice),
+                queryset=practitioners(request.practice).only("first_name", "last_name", "email"),
                 error_messages={"invalid_choice": "Choose a practitioner from the list."}, widget=FastSelect,
             )
         self.fields["client"] = forms.CharField(
