@@ -194,6 +194,6 @@ def test_build_pick_fill_sign_and_count(chromium, live_server, demo, shots, tmp_
         first_page = Image.open(f"{prefix}-1.png").convert("L")
         # The signature is drawn ink in the lower part of the page, below the answers.
         width, height = first_page.size
-        dark = sum(1 for value in first_page.crop((0, height // 3, width, height)).getdata() if value < 100)
+        dark = sum(1 for value in first_page.crop((0, height // 3, width, height)).tobytes() if value < 100)  # mode L: a byte a pixel
         assert dark > 200, dark
     laptop.close()
