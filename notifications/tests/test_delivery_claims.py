@@ -3,7 +3,6 @@ records the outcome; a row left SENDING by a dead worker is claimed again after 
 import threading
 from datetime import timedelta
 
-import psycopg2
 import pytest
 import time_machine
 from django.core import mail
@@ -58,18 +57,8 @@ def test_the_send_runs_outside_any_transaction_with_the_claim_committed(world, m
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sent_record_survives_the_database_dropping_the_connection_during_the_send(world, monkeypatch):
+def test_the_sent_record_survives_the_database_dropping_the_connection_during_the_send(world, database_drops_during_send):
     row = notice(world.home.practice)
-    real_send = channels.send
-
-    def send_while_the_database_drops_us(notification, senders):
-        backend = connection.connection.get_backend_pid()
-        with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
-        other.close()
-        return real_send(notification, senders)
-
-    monkeypatch.setattr(channels, "send", send_while_the_database_drops_us)
     assert delivery.deliver_one(row.pk) == "sent"
     row.refresh_from_db()
     assert row.state == State.SENT and row.attempts == 1

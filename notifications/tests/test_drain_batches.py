@@ -240,20 +240,8 @@ def test_the_drain_prepares_its_two_statements_once_per_database_connection(worl
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_drain_records_a_send_on_a_new_connection_when_the_database_dropped_it(world, monkeypatch):
-    import psycopg2
-
+def test_the_drain_records_a_send_on_a_new_connection_when_the_database_dropped_it(world, database_drops_during_send):
     [row] = notices(world.home.practice, 1)
-    real_send = channels.send
-
-    def send_while_the_database_drops_us(notification, senders):
-        backend = connection.connection.get_backend_pid()
-        with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
-        other.close()
-        return real_send(notification, senders)
-
-    monkeypatch.setattr(channels, "send", send_while_the_database_drops_us)
     assert delivery.drain() == 1
     row.refresh_from_db()
     assert row.state == State.SENT and row.provider_id.startswith("<notification-") and len(mail.outbox) == 1
