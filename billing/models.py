@@ -82,6 +82,8 @@ class PaymentRequest(models.Model):
     state = models.CharField(max_length=20, choices=PaymentState.choices, default=PaymentState.REQUIRED)
     paid_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    # The Stripe Checkout Session last opened for it (billing.checkout reuses it while it is open).
+    checkout_session_id = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

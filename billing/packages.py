@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import access, ledger
+from billing.checkout import open_checkout
 from billing.models import ClientPackage, EntryKind, PackageProduct, PackageRedemption, PackageState, Payment
 from practice.access import require
 from practice.errors import DomainError
@@ -266,8 +267,9 @@ def cancel(*, practice, actor, client_package) -> ClientPackage:
 # --- Selling through Stripe Checkout ------------------------------------------------------------
 
 def start_package_checkout(client_package) -> str:
-    """A Checkout Session for the package's price (metadata ``client_package_id`` and ``practice_id``);
-    the URL of Stripe's page. DomainError when nothing is due or Stripe cannot be reached."""
+    """A Checkout Session for the package's price (metadata ``client_package_id`` and ``practice_id``):
+    the open one it has, else a new one (billing.checkout); the URL of Stripe's page. DomainError when
+    nothing is due, the payment is being confirmed, or Stripe cannot be reached."""
     from billing import payments  # payments dispatches package events here: imported when used
 
     package = client_package
@@ -276,19 +278,21 @@ def start_package_checkout(client_package) -> str:
     practice = package.practice
     metadata = {"practice_id": str(practice.pk), "client_package_id": str(package.pk)}
     back = settings.SITE_URL + reverse("portal:packages")
+    params = {
+        "mode": "payment",
+        "line_items": [{"quantity": 1, "price_data": {
+            "currency": practice.currency.lower(), "unit_amount": payments.to_minor(package.price, practice.currency),
+            "product_data": {"name": f"Package: {package.name}"[:250]}}}],
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
+        "client_reference_id": f"package-{package.pk}",
+        "customer_email": package.client.email or None,
+        "success_url": f"{back}?paid={package.pk}",
+        "cancel_url": back,
+    }
     try:
-        checkout = payments.client_for(practice).v1.checkout.sessions.create(params={
-            "mode": "payment",
-            "line_items": [{"quantity": 1, "price_data": {
-                "currency": practice.currency.lower(), "unit_amount": payments.to_minor(package.price, practice.currency),
-                "product_data": {"name": f"Package: {package.name}"[:250]}}}],
-            "metadata": metadata,
-            "payment_intent_data": {"metadata": metadata},
-            "client_reference_id": f"package-{package.pk}",
-            "customer_email": package.client.email or None,
-            "success_url": f"{back}?paid={package.pk}",
-            "cancel_url": back,
-        })
+        checkout = open_checkout(payments.client_for(practice), params, purpose=f"package-{package.pk}",
+                                 current_id=package.checkout_session_id)
     except stripe.StripeError as error:
         log.warning("Checkout for client package %s could not be started: %s", package.pk, error)
         raise DomainError(CHECKOUT_FAILED, code="stripe_unavailable") from error

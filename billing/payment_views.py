@@ -37,6 +37,8 @@ def pay(request, token):
     if request.method == "POST" and due:
         try:
             return redirect(payments.start_checkout(participant))
+        except DomainError as error:  # paid a moment ago: the payment is being confirmed
+            messages.info(request, " ".join(error.messages))
         except (payments.NotConfigured, stripe.StripeError) as error:
             log.warning("checkout for participant %s failed: %s", participant.pk, error)
             messages.error(request, "The payment page could not be opened just now. Please try again in a few minutes.")

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from billing import booking_payments, ledger, messages, packages
+from billing.checkout import open_checkout
 from billing.models import EntryKind, Payment, PaymentRequest, PaymentState, Refund, StripeEvent
 from notifications.outbox import BROKER_RETRY
 from practice.errors import DomainError
@@ -143,7 +144,8 @@ def payment_url(participant) -> str:
 
 
 def start_checkout(participant) -> str:
-    """Create a Checkout Session for exactly the required amount; return Stripe's page URL."""
+    """A Checkout Session for exactly the required amount: the open one the request has, else a new
+    one (billing.checkout); return Stripe's page URL. DomainError when it was paid a moment ago."""
     session = participant.session
     practice = session.practice
     request = due_request(participant)
@@ -152,7 +154,7 @@ def start_checkout(participant) -> str:
     token = payment_token(participant)
     metadata = {"practice_id": str(practice.pk), "participant_id": str(participant.pk), "session_id": str(session.pk)}
     name = request.service.name if request.service_id else "Session"
-    checkout = client_for(practice).v1.checkout.sessions.create(params={
+    params = {
         "mode": "payment",
         "line_items": [{"quantity": 1, "price_data": {
             "currency": practice.currency.lower(), "unit_amount": to_minor(request.amount, practice.currency),
@@ -163,7 +165,11 @@ def start_checkout(participant) -> str:
         "customer_email": participant.email or None,
         "success_url": settings.SITE_URL + reverse("billing:pay_done", args=[token]),
         "cancel_url": settings.SITE_URL + reverse("billing:pay", args=[token]),
-    })
+    }
+    # Clicked twice (two tabs, a retry): the same Checkout Session (billing.checkout).
+    checkout = open_checkout(client_for(practice), params, purpose=f"participant-{participant.pk}",
+                             current_id=request.checkout_session_id)
+    PaymentRequest.objects.filter(pk=request.pk).update(checkout_session_id=checkout.id)
     return checkout.url
 
 

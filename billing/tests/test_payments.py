@@ -174,6 +174,20 @@ def test_checkout_charges_exactly_the_required_amount_with_metadata(client, payi
 
 
 @pytest.mark.django_db
+def test_pay_clicked_twice_opens_one_checkout_and_after_paying_none(client, paying, stub):
+    token = payments.payment_token(paying)
+    first = client.post(reverse("billing:pay", args=[token]))
+    second = client.post(reverse("billing:pay", args=[token]))  # another tab, or the same click again
+    assert first["Location"] == second["Location"]
+    assert len(stub.checkouts) == 1  # Stripe answered the second request with the first session
+    [sid] = stub.checkouts
+    stub.complete_checkout(sid)  # paid on Stripe's page; its event has not arrived yet
+    third = client.post(reverse("billing:pay", args=[token]), follow=True)
+    assert third.redirect_chain == [] and "Your payment went through and is being confirmed" in third.content.decode()
+    assert len(stub.checkouts) == 1
+
+
+@pytest.mark.django_db
 def test_a_bad_payment_link_is_404(client):
     assert client.get(reverse("billing:pay", args=["not-a-token"])).status_code == 404
 

@@ -214,3 +214,43 @@ def test_team_members_get_403_on_the_portal_packages_pages(world, login, role):
 def test_nobody_logged_in_is_sent_to_log_in(client):
     response = client.get(reverse("portal:packages"))
     assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_pay_now_twice_reuses_the_open_checkout_and_a_paid_one_is_not_opened_again(world, as_client, stub):
+    stripe_on(world.home.practice)
+    package = give(world.home, name="Spring bundle", price="450.00", how=packages.STRIPE)
+    pay = reverse("portal:package_pay", args=[package.pk])
+    first, second = as_client.post(pay), as_client.post(pay)
+    assert first["Location"] == second["Location"] and len(stub.checkouts) == 1
+    [sid] = stub.checkouts
+    package.refresh_from_db()
+    assert package.checkout_session_id == sid
+    stub.complete_checkout(sid)  # paid; the webhook is on its way
+    third = as_client.post(pay, follow=True)
+    assert "Your payment went through and is being confirmed" in shown(third) and len(stub.checkouts) == 1
+
+
+def test_pay_now_after_the_checkout_expired_opens_a_new_one(world, as_client, stub):
+    stripe_on(world.home.practice)
+    package = give(world.home, price="450.00", how=packages.STRIPE)
+    pay = reverse("portal:package_pay", args=[package.pk])
+    old = as_client.post(pay)["Location"]
+    [sid] = stub.checkouts
+    stub.checkouts[sid].update(status="expired", url=None)  # Stripe expired it after its day
+    new = as_client.post(pay)["Location"]
+    assert new != old and len(stub.checkouts) == 2
+    package.refresh_from_db()
+    assert package.checkout_session_id != sid and stub.checkouts[package.checkout_session_id]["status"] == "open"
+
+
+def test_a_checkout_open_for_another_amount_is_expired_before_a_new_one(world, as_client, stub):
+    stripe_on(world.home.practice)
+    package = give(world.home, price="450.00", how=packages.STRIPE)
+    pay = reverse("portal:package_pay", args=[package.pk])
+    as_client.post(pay)
+    [sid] = stub.checkouts
+    ClientPackage.objects.filter(pk=package.pk).update(price=Decimal("400.00"))  # the office corrected the price
+    as_client.post(pay)
+    package.refresh_from_db()
+    assert stub.checkouts[sid]["status"] == "expired"  # the page for 450.00 can no longer be paid
+    assert stub.checkouts[package.checkout_session_id]["amount_total"] == 40000
