@@ -382,3 +382,23 @@ def test_an_invite_written_later_includes_the_link(world, package, settings):
 
     messages.invite(session, [person])
     assert documents.link(person) in Notification.objects.get(participant=person, kind="invite").body_text
+
+
+@pytest.mark.parametrize("method, address", [("email", "reminded@example.com"), ("text", "+13125550142")])
+def test_the_reminders_link_to_the_documents_too(world, package, method, address):
+    from sessions_app import messages
+
+    session = SessionFactory(cast=world.home, days_ahead=4)
+    person = Participant.objects.create(session=session, name="Reminded Person", invite_method=method, time_zone="America/Chicago",
+                                        **({"email": address} if method == "email" else {"phone": address}))
+    without = Participant.objects.create(session=session, name="Plain Person", invite_method=method, time_zone="America/Chicago",
+                                         **({"email": "other@example.com"} if method == "email" else {"phone": "+13125550199"}))
+    documents.assign(participant=person, package=package, actor=None)
+    messages.invite(session, [person, without])
+    reminders = list(Notification.objects.filter(participant=person, kind="reminder"))
+    assert len(reminders) == len(messages.reminder_offsets(session.practice))
+    for reminder in reminders:
+        assert documents.link(person) in reminder.body_text
+        assert method == "text" or documents.link(person) in reminder.body_html
+    for reminder in Notification.objects.filter(participant=without, kind="reminder"):
+        assert "Your documents" not in reminder.body_text
