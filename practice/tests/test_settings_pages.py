@@ -168,3 +168,15 @@ def test_a_switch_to_in_person_refused_at_save_in_django_admin_is_a_plain_messag
     video.refresh_from_db()
     assert video.kind == "virtual"
     assert not video.sessions.filter(room_is_in_person=True).exists()
+
+
+def test_settings_and_admin_are_in_the_admin_person_menu_only(login, world):
+    """They sit in the person menu, not the bar, which had no room left for the practice's name."""
+    settings_link = f'href="{reverse("practice_settings")}"'
+    page = login(world.home.admin).get(reverse("sessions_app:session_list")).content.decode()
+    menu = page.split('class="dropdown-menu dropdown-menu-xl-end"', 1)[1].split("</ul>", 1)[0]
+    assert settings_link in menu and f'href="{reverse("admin:index")}"' in menu
+    assert page.count(settings_link) == 1
+    for role in ("staff", "practitioner"):
+        other = login(world.home.member(role)).get(reverse("sessions_app:session_list")).content.decode()
+        assert settings_link not in other and reverse("admin:index") not in other
