@@ -19,11 +19,11 @@ would have done settled once per process:
 import base64
 import json
 import os
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import certifi
 import urllib3
-from requests.utils import get_environ_proxies
+from requests.utils import get_environ_proxies, select_proxy
 from twilio.http import HttpClient
 from twilio.http.http_client import _logger
 from twilio.http.response import Response
@@ -52,7 +52,7 @@ class PooledHttpClient(HttpClient):
 
     def __init__(self, base_url: str, timeout: float):
         super().__init__(_logger, False, timeout)
-        self.proxy = get_environ_proxies(base_url).get(urlsplit(base_url).scheme)
+        self.proxy = select_proxy(base_url, get_environ_proxies(base_url))  # as requests picks it (ALL_PROXY too)
         ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
         options = {"maxsize": 4, "cert_reqs": "CERT_REQUIRED", "ca_certs": ca_bundle}
         self.pool = urllib3.ProxyManager(self.proxy, **options) if self.proxy else urllib3.PoolManager(**options)

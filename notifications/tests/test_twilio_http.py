@@ -52,6 +52,8 @@ def test_a_refusal_from_twilio_is_the_sdk_error_with_twilio_code(settings):
 
 
 def test_an_address_in_no_proxy_is_reached_directly(monkeypatch):
+    monkeypatch.delenv("ALL_PROXY", raising=False)
+    monkeypatch.delenv("all_proxy", raising=False)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     monkeypatch.setenv("NO_PROXY", "api.twilio.com")
     assert PooledHttpClient("https://api.twilio.com", timeout=5).proxy is None
@@ -71,3 +73,10 @@ def test_a_twilio_that_never_answers_ends_in_an_error_after_the_timeout():
         for connection, _address in accepted:
             connection.close()
         listener.close()
+
+
+def test_all_proxy_is_used_when_no_https_proxy_is_set(monkeypatch):
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALL_PROXY", "http://proxy.example:3128")
+    assert PooledHttpClient("https://api.twilio.com", timeout=5).proxy == "http://proxy.example:3128"
