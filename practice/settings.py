@@ -174,6 +174,8 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-stripe-events": {"task": "billing.tasks.redrive_stripe_events", "schedule": 60},
     # Payment at booking: expired holds free their slot, unconfirmed authorisations are released before they lapse.
     "expire-booking-holds": {"task": "billing.tasks.expire_booking_holds", "schedule": 60},
+    # Portal requests nobody confirmed before they began are declined (the client is told).
+    "decline-unanswered-requests": {"task": "sessions_app.tasks.decline_unanswered_requests", "schedule": 300},
     # Janus rooms of meetings past their session's end (+15 minutes) are destroyed.
     "destroy-overdue-janus-rooms": {"task": "sessions_app.tasks.destroy_overdue_janus_rooms", "schedule": 300},
 }

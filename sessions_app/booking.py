@@ -6,6 +6,7 @@ bookings lock (``scheduling._lock_booking``), inside the transaction that writes
 what the portal lists is what it books, and two clients (or a client and a host) racing for
 one slot give one session and a plain answer for the other.
 """
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -27,6 +28,8 @@ from sessions_app.scheduling import (
     check_slot,
     schedule_session,
 )
+
+log = logging.getLogger(__name__)
 
 SLOT_TAKEN = "That time was just taken — pick another."
 # How long a booking waiting for its payment holds the slot.
@@ -244,6 +247,30 @@ def decline_request(*, practice, actor, session: Session, message: str = "") -> 
     money.return_package_credit(session=session, reason="Request declined.")
     messages.declined(session, list(session.participants.all()), message=message)
     return session
+
+
+UNANSWERED_MESSAGE = "Nobody confirmed this request before its time began, so it was not booked."
+
+
+def decline_unanswered(*, now=None, limit=100) -> int:
+    """Portal requests nobody confirmed or declined before they began: declined as the practitioner
+    would (the slot freed, a card authorisation released, a package credit returned, the client
+    told), each in its own transaction. One that fails (Stripe cannot release the authorisation just
+    now) is logged and tried again next time. Returns how many were declined."""
+    now = now or timezone.now()
+    waiting = list(Session.objects.filter(booking_state=BookingState.REQUESTED, status=SessionStatus.SCHEDULED, start__lte=now)
+                   .select_related("practice").order_by("start")[:limit])
+    declined = 0
+    for session in waiting:
+        try:
+            decline_request(practice=session.practice, actor=None, session=session, message=UNANSWERED_MESSAGE)
+        except DomainError:  # answered meanwhile
+            continue
+        except Exception:
+            log.exception("the unanswered request %s could not be declined; trying again next time", session.pk)
+            continue
+        declined += 1
+    return declined
 
 
 def _locked_own_booking(membership, session, now) -> Session:

@@ -277,6 +277,8 @@ class Session(models.Model):
             models.Index(fields=["practice", "start"]),
             models.Index(fields=["practitioner", "start"]),
             models.Index(fields=["hold_expires_at"], condition=Q(booking_state="payment_pending"), name="session_payment_holds"),
+            # Portal requests by time: the beat declines those nobody answered before they began.
+            models.Index(fields=["start"], condition=Q(booking_state="requested"), name="session_requests_by_start"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_ends_after_start"),

@@ -32,3 +32,11 @@ def destroy_overdue_janus_rooms() -> int:
     """Beat, every 5 minutes: destroy the Janus rooms of ended meetings and of meetings past their
     session's end + 15 minutes (a room Janus did not destroy is tried again next time)."""
     return meetings.destroy_overdue_janus_rooms()
+
+
+@shared_task
+def decline_unanswered_requests() -> int:
+    """Beat, every five minutes: portal requests nobody answered before they began are declined."""
+    from sessions_app import booking
+
+    return booking.decline_unanswered()

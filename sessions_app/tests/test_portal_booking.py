@@ -385,3 +385,26 @@ def test_confirm_and_book_after_another_client_took_the_slot_shows_fresh_slots(w
     walk_to_review(as_client, service, world.home.practitioner, TEN + timedelta(hours=1))
     assert confirm_and_book(as_client).status_code == 302
     assert Session.objects.count() == 2
+
+
+def test_a_request_nobody_answered_before_it_began_is_declined_and_the_client_told(world, service, as_client):
+    from sessions_app import booking, tasks
+
+    walk_to_review(as_client, service, world.home.practitioner, TEN)
+    confirm_and_book(as_client)
+    session = Session.objects.get()
+    assert booking.decline_unanswered(now=TEN - timedelta(minutes=1)) == 0  # still time to answer it
+    with time_machine.travel(TEN + timedelta(minutes=3), tick=False):
+        assert tasks.decline_unanswered_requests() == 1
+        assert tasks.decline_unanswered_requests() == 0  # once
+    session.refresh_from_db()
+    assert session.booking_state == BookingState.DECLINED and session.status == SessionStatus.CANCELED
+    [told] = to_client(world.home).filter(kind=NotificationKind.BOOKING_DECLINED)
+    assert "Nobody confirmed this request before its time began" in told.body_text
+    # An answered one is left alone: a confirmed session that has begun is not touched.
+    other = SessionFactory(cast=world.home, start=TEN - timedelta(days=1))
+    assert other.booking_state != BookingState.REQUESTED
+    with time_machine.travel(TEN + timedelta(days=1), tick=False):
+        assert booking.decline_unanswered() == 0
+    other.refresh_from_db()
+    assert other.status == SessionStatus.SCHEDULED
